@@ -1,0 +1,131 @@
+"""The mitmproxy addon: analyse each flow, annotate it, never touch the traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from mitmproxy import ctx
+from mitmproxy import exceptions
+from mitmproxy import http
+from mitmproxy.addonmanager import Loader
+
+from authdoctor.analysis import analyze
+from authdoctor.analysis import is_relevant
+from authdoctor.annotate import annotate
+from authdoctor.annotate import log_line
+from authdoctor.errors import AuthDoctorError
+from authdoctor.options import OPTIONS
+from authdoctor.options import ParsedOptions
+from authdoctor.options import parse_options
+from authdoctor.profiles import load_profiles
+from authdoctor.ruleset import Ruleset
+from authdoctor.ruleset import load_ruleset
+from authdoctor.settings import Settings
+from authdoctor.watcher import snapshot
+
+logger = logging.getLogger("authdoctor")
+RELOAD_INTERVAL_S = 1.0
+
+
+class AuthDoctor:
+    """Diagnoses the Authorization header and 401/403 answers of every relevant flow."""
+
+    def __init__(self) -> None:
+        self.ruleset = Ruleset(())
+        self.settings = Settings()
+        self.hosts: frozenset[str] = frozenset()
+        self._watched: dict[Path, float] = {}
+        self._watch_paths: tuple[Path, ...] = ()
+        self._watch_task: asyncio.Task[None] | None = None
+        self._failures_logged: set[str] = set()
+
+    def load(self, loader: Loader) -> None:
+        for name, typespec, default, help_text in OPTIONS:
+            loader.add_option(name, typespec, default, help_text)
+
+    def configure(self, updated: set[str]) -> None:
+        if not any(name.startswith("authdoctor_") for name in updated):
+            return
+        try:
+            self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
+        except (ValueError, AuthDoctorError) as e:
+            logger.error(f"authdoctor: {e}")
+            raise exceptions.OptionsError(f"authdoctor: {e}") from e
+
+    def _apply(self, parsed: ParsedOptions) -> None:
+        """Load profiles and rules; on any error keep what was active and raise."""
+        profiles = load_profiles(parsed.profiles)
+        ruleset = load_ruleset(parsed.rule_paths, parsed.disabled)
+        profile_files = tuple(Path(p.file) for p in profiles)
+        self.settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
+        self.ruleset = ruleset
+        self.hosts = parsed.hosts
+        self._watch_paths = (*parsed.rule_paths, *profile_files)
+        self._watched = snapshot(self._watch_paths)
+        names = ", ".join(p.id for p in profiles) or "none"
+        logger.info(f"authdoctor: {len(ruleset.rules)} rules loaded; profiles: {names}")
+
+    def running(self) -> None:
+        if self._watch_task is None:
+            self._watch_task = asyncio.get_running_loop().create_task(self._watch())
+
+    def done(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            self._watch_task = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL_S)
+            self.reload_if_changed()
+
+    def reload_if_changed(self) -> bool:
+        """Reload after an edit; a broken edit is reported and the old rules stay."""
+        current = snapshot(self._watch_paths)
+        if current == self._watched:
+            return False
+        self._watched = current
+        try:
+            self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
+        except (ValueError, AuthDoctorError) as e:
+            logger.error(f"authdoctor: rules not reloaded, the previous rules stay active: {e}")
+            self._watched = current
+            return False
+        logger.info("authdoctor: rules reloaded after an edit")
+        return True
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        self._diagnose(flow)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._diagnose(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._diagnose(flow)
+
+    def _diagnose(self, flow: http.HTTPFlow) -> None:
+        """Analyse and annotate; any bug of ours is contained so the flow passes untouched."""
+        try:
+            if not is_relevant(flow, self.settings, self.hosts):
+                return
+            result = analyze(flow, self.ruleset, self.settings)
+            annotate(flow, result.diagnosis, result.token_summary())
+            log_line(flow, result.diagnosis, result.facts["request.url"])
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    def _log_failure(self, flow: http.HTTPFlow, error: Exception) -> None:
+        key = f"{type(error).__name__}:{error}"
+        if key in self._failures_logged:
+            return
+        self._failures_logged.add(key)
+        with contextlib.suppress(Exception):
+            logger.error(
+                f"authdoctor: internal error while analysing a flow to {flow.request.pretty_host} "
+                f"(the flow passed through untouched; further identical errors are not logged): "
+                f"{type(error).__name__}: {error}",
+                exc_info=True,
+            )

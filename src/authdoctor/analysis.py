@@ -1,0 +1,55 @@
+"""The pipeline for one flow: facts -> rules -> diagnosis. Live and offline use this alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mitmproxy import http
+
+from authdoctor.diagnosis import Diagnosis
+from authdoctor.diagnosis import diagnose
+from authdoctor.facts import extract_facts
+from authdoctor.facts.token import DecodedToken
+from authdoctor.profiles import profile_for
+from authdoctor.ruleset import Ruleset
+from authdoctor.settings import Settings
+
+_CREDENTIAL_HEADERS = ("authorization",)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    facts: dict[str, Any]
+    diagnosis: Diagnosis
+    token: DecodedToken | None
+
+    def token_summary(self) -> dict[str, Any] | None:
+        """Decoded, non-secret view of the token for flow metadata (never the token itself)."""
+        if self.token is None:
+            return None
+        summary: dict[str, Any] = {
+            "format": self.token.format,
+            "fingerprint": self.token.fingerprint,
+        }
+        if self.token.format == "jwt":
+            summary["header"] = self.token.header
+            summary["claims"] = self.token.claims
+        return summary
+
+
+def is_relevant(flow: http.HTTPFlow, settings: Settings, hosts: frozenset[str]) -> bool:
+    """Analyse flows that carry credentials, fail on auth, or go to a profiled host."""
+    request = flow.request
+    if hosts:
+        return request.pretty_host.lower() in hosts
+    if any(h in request.headers for h in _CREDENTIAL_HEADERS):
+        return True
+    if flow.response is not None and flow.response.status_code in (401, 403):
+        return True
+    return profile_for(settings.profiles, request.pretty_host, request.port) is not None
+
+
+def analyze(flow: http.HTTPFlow, ruleset: Ruleset, settings: Settings) -> Analysis:
+    facts, token = extract_facts(flow, settings)
+    return Analysis(facts, diagnose(ruleset.evaluate(facts), facts), token)

@@ -1,0 +1,36 @@
+"""The stable root-cause vocabulary of DESIGN.md: reports, JSON, rules and tests use these ids."""
+
+ERROR_CAUSES: dict[str, str] = {
+    "missing_authorization": "no credentials were sent at all",
+    "wrong_header_name": "the token was sent in a misspelled or non-standard header",
+    "bad_scheme": "the Authorization scheme is missing, misspelled, wrongly cased or not Bearer",
+    "malformed_token": "the token value is damaged or not in the expected format",
+    "token_expired": "the token's exp was before the request time",
+    "token_not_yet_valid": "the token's nbf was after the request time",
+    "clock_skew": "the client's or the server's clock is off",
+    "wrong_environment": "the token comes from another environment or issuer",
+    "audience_mismatch": "the token's aud does not name this API",
+    "insufficient_scope": "the token lacks every scope this endpoint accepts",
+    "token_revoked": "a well-formed, valid-looking token was still rejected (revoked or unknown)",
+    "signature_invalid": "the signature does not verify",
+    "wrong_token_type": "an ID token or refresh token was sent as an access token",
+    "client_credentials_invalid": "the token endpoint rejected the client credentials",
+    "refresh_token_invalid": "the token endpoint rejected the refresh token or grant",
+    "invalid_scope_requested": "the token endpoint rejected the requested scope",
+    "api_key_invalid": "a non-OAuth API key was rejected",
+    "unknown": "the request failed on auth but the evidence does not single out a cause",
+}
+
+WARNING_CAUSES: dict[str, str] = {
+    "token_expiring_soon": "the token expires within the refresh window",
+    "token_reused_after_401": "a token was sent again after the API rejected it",
+    "reactive_refresh": "the client refreshes only after failures",
+    "refresh_storm": "many token requests in a short window",
+    "secret_in_url": "a token or secret travels in the URL",
+    "token_over_plaintext": "a token was sent over plain HTTP",
+    "insecure_token_alg": "the token uses an insecure algorithm",
+    "long_lived_token": "the token lives unusually long",
+    "lenient_server": "the server accepted a request that a strict server would reject",
+}
+
+ALL_CAUSES: dict[str, str] = {**ERROR_CAUSES, **WARNING_CAUSES}

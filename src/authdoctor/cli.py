@@ -1,0 +1,45 @@
+"""The `authdoctor` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from authdoctor.paths import default_rule_packs
+from authdoctor.rulecases import lint
+
+
+def _rules_lint(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or default_rule_packs()
+    report = lint(paths)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    verdict = "FAILED" if report.problems else "ok"
+    print(f"{verdict}: {report.rules} rules, {report.cases} cases, {len(report.problems)} problems")
+    return 1 if report.problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="authdoctor",
+        description="Explains why an OAuth 2.0 / bearer-token API answered 401 or 403.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    rules = commands.add_parser("rules", help="work with rule packs")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
+    lint_parser = rules_commands.add_parser(
+        "lint", help="check rule files and run the cases beside them"
+    )
+    lint_parser.add_argument("paths", nargs="*", help="rule files or folders (default: shipped)")
+    lint_parser.set_defaults(run=_rules_lint)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

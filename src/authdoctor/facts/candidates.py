@@ -1,0 +1,21 @@
+"""Which causes the evidence cannot rule out: the honest answer when no rule decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def open_causes(facts: dict[str, Any]) -> list[str]:
+    causes: list[str] = []
+    token_format = facts.get("token.format")
+    if token_format == "opaque":
+        causes += ["token_expired", "token_revoked", "wrong_environment"]
+    if token_format == "jwt":
+        causes += ["token_revoked", "signature_invalid"]
+    if token_format and "scope.satisfied" not in facts:
+        causes.append("insufficient_scope")
+    if token_format and "token.audience_ok" not in facts:
+        causes.append("audience_mismatch")
+    if not facts.get("token.present"):
+        causes.append("missing_authorization")
+    return causes

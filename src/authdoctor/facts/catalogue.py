@@ -1,0 +1,140 @@
+"""Every fact a rule may test or print: name, type and meaning, in one place.
+
+Rules are checked against this catalogue when they load (unknown fact -> error with a
+did-you-mean), and a test checks that the extractors produce only these names and types.
+A fact that is absent means "not known for this flow": conditions on it are false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+type FactType = Literal["bool", "int", "float", "str", "list"]
+
+PYTHON_TYPES: dict[FactType, tuple[type, ...]] = {
+    "bool": (bool,),
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "list": (list, tuple),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    type: FactType
+    description: str
+
+
+_TABLE: tuple[tuple[str, FactType, str], ...] = (
+    # request: what the client sent
+    ("request.method", "str", "HTTP method"),
+    ("request.url", "str", "URL with secret-looking query values redacted"),
+    ("request.host", "str", "host name the request was sent to"),
+    ("request.path", "str", "path without the query string"),
+    ("request.kind", "str", "api | token_endpoint: which rules apply"),
+    ("request.is_https", "bool", "the request used TLS"),
+    ("request.sent_iso", "str", "when the request was sent (UTC, ISO-8601)"),
+    ("request.auth_present", "bool", "an Authorization header was sent"),
+    ("request.auth_header_count", "int", "number of Authorization headers"),
+    ("request.auth_scheme_raw", "str", "the scheme word as sent (e.g. 'bearer'); '' if none"),
+    ("request.auth_scheme", "str", "the scheme word lower-cased"),
+    ("request.auth_scheme_missing", "bool", "the Authorization value is a bare token, no scheme"),
+    ("request.auth_double_scheme", "bool", "the scheme is repeated ('Bearer Bearer ...')"),
+    ("request.header_ok", "bool", "exactly one well-formed 'Bearer <token>' header"),
+    (
+        "request.stray_characters",
+        "list",
+        "problems around/in the token (spaces, tabs, quotes, ...)",
+    ),
+    (
+        "request.token_placeholder",
+        "str",
+        "the token is a placeholder such as 'undefined' or 'null'",
+    ),
+    ("request.alt_auth_header", "str", "non-standard header that carries a credential"),
+    ("request.query_token_param", "str", "query parameter that carries a credential"),
+    ("request.credential_location", "str", "authorization | alt_header | query | none"),
+    # token: the credential itself, decoded without verification
+    ("token.present", "bool", "a credential value was found in the request"),
+    ("token.format", "str", "jwt | opaque | malformed (looks like a JWT but does not decode)"),
+    ("token.fingerprint", "str", "short SHA-256 prefix that identifies the token"),
+    ("token.length", "int", "length of the token in characters"),
+    ("token.malformed_reason", "str", "why the JWT does not decode"),
+    ("token.truncated", "bool", "the signature is shorter than the algorithm produces"),
+    ("token.alg", "str", "JWT header alg"),
+    ("token.kid", "str", "JWT header kid"),
+    ("token.typ", "str", "JWT header typ"),
+    ("token.iss", "str", "issuer claim"),
+    ("token.aud", "list", "audience claim as a list"),
+    ("token.sub", "str", "subject claim"),
+    ("token.client_id", "str", "client_id, azp or cid claim"),
+    ("token.scopes", "list", "scopes from the scope string or the scp list"),
+    ("token.has_scope_claim", "bool", "the token carries scope or scp"),
+    ("token.exp_iso", "str", "exp as UTC ISO-8601"),
+    ("token.expired", "bool", "exp is at or before the request time minus leeway"),
+    ("token.expired_ago", "str", "how long before the request the token expired"),
+    ("token.expires_in_s", "int", "seconds from the request to exp (negative: expired)"),
+    ("token.expires_in", "str", "human form of expires_in_s"),
+    ("token.expiring_soon", "bool", "valid, but expires within the refresh window"),
+    ("token.nbf_iso", "str", "nbf as UTC ISO-8601"),
+    ("token.not_yet_valid", "bool", "nbf is after the request time plus leeway"),
+    ("token.valid_in", "str", "how long after the request the token becomes valid"),
+    ("token.iat_iso", "str", "iat as UTC ISO-8601"),
+    ("token.iat_in_future", "bool", "iat is after the request time plus leeway"),
+    ("token.iat_ahead", "str", "how far iat lies after the request time"),
+    ("token.iat_ahead_s", "int", "seconds iat lies after the request time"),
+    ("token.lifetime", "str", "exp - iat, human form"),
+    ("token.issuer_known", "bool", "the issuer belongs to one of the profile's environments"),
+    ("token.audience_ok", "bool", "aud names this API (profile audiences)"),
+    ("token.expected_audience", "list", "the audiences this API accepts"),
+    ("token.claims_ok", "bool", "decodes, time-valid, known issuer of this environment, right aud"),
+    ("token.time_known", "bool", "the token carries exp, so expiry can be judged"),
+    # response: what came back
+    ("response.received", "bool", "a response arrived"),
+    ("response.status", "int", "HTTP status code"),
+    ("response.auth_failed", "bool", "the status is 401 or 403"),
+    ("response.summary", "str", "the answer in one line: status, error, description, request id"),
+    ("response.challenge_schemes", "list", "schemes of all WWW-Authenticate challenges"),
+    ("response.auth_scheme", "str", "scheme of the first challenge"),
+    ("response.realm", "str", "realm of the Bearer challenge"),
+    (
+        "response.auth_error",
+        "str",
+        "structured error code (challenge error=, body error, code map)",
+    ),
+    ("response.error_description", "str", "error text from the challenge or the body"),
+    ("response.error_code", "str", "provider-specific error code from the body"),
+    ("response.error_text", "str", "all error text, lower-cased, for free-text matching"),
+    ("response.challenge_scope", "list", "scope= of an insufficient_scope challenge"),
+    ("response.request_id", "str", "request id from headers or body"),
+    ("response.date_iso", "str", "the server's Date header (UTC)"),
+    ("response.clock_offset_s", "int", "server Date minus this machine's clock, seconds"),
+    ("response.clock_offset", "str", "human form, e.g. 'server 10 min ahead'"),
+    ("response.clock_skewed", "bool", "|clock offset| exceeds the leeway"),
+    # scope: what the endpoint needs against what the token grants
+    ("scope.endpoint", "str", "matched endpoint, e.g. 'GET /devices'"),
+    ("scope.required_any", "list", "scopes of which the endpoint accepts any one"),
+    ("scope.source", "str", "where required_any came from (profile or the server's challenge)"),
+    ("scope.satisfied", "bool", "the token grants one of required_any (absent when unknown)"),
+    ("scope.suggested_request", "str", "scope string to ask for: current scopes plus one needed"),
+    # profile and environment
+    ("profile.id", "str", "id of the API profile matched by host"),
+    ("profile.title", "str", "name of the API"),
+    ("profile.strict_bearer_case", "bool", "the API rejects any scheme spelling but 'Bearer'"),
+    ("profile.expects_jwt", "bool", "the API's access tokens are JWTs"),
+    ("profile.admin_portal", "str", "where client applications are managed"),
+    ("env.request", "str", "environment of the request's host"),
+    ("env.token", "str", "environment of the token's issuer"),
+    ("env.mismatch", "bool", "the token's environment differs from the host's"),
+    ("env.expected_issuers", "list", "issuers of the request host's environment"),
+    ("oauth.token_endpoint", "str", "token endpoint of the request's environment"),
+    # settings and derived analysis
+    ("config.leeway_s", "int", "clock leeway in seconds"),
+    ("config.refresh_window_s", "int", "refresh this many seconds before exp"),
+    ("analysis.open_causes", "list", "causes the evidence cannot rule out"),
+)
+
+CATALOGUE: dict[str, FactSpec] = {name: FactSpec(name, t, d) for name, t, d in _TABLE}

@@ -1,0 +1,57 @@
+"""Facts that need the API profile: environments, issuers, audiences, the token endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authdoctor.profiles import Environment
+from authdoctor.profiles import Profile
+
+
+def profile_facts(profile: Profile, environment: Environment) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "profile.id": profile.id,
+        "profile.title": profile.title,
+        "profile.strict_bearer_case": profile.strict_bearer_case,
+        "profile.expects_jwt": profile.expects_jwt,
+        "env.request": environment.name,
+        "env.expected_issuers": list(environment.issuers),
+    }
+    if profile.admin_portal:
+        facts["profile.admin_portal"] = profile.admin_portal
+    if environment.token_endpoint:
+        facts["oauth.token_endpoint"] = environment.token_endpoint
+    if environment.audiences:
+        facts["token.expected_audience"] = list(environment.audiences)
+    return facts
+
+
+def issuer_facts(
+    facts: dict[str, Any], profile: Profile, environment: Environment
+) -> dict[str, Any]:
+    """Where the token's issuer and audience fit the profile (needs token facts first)."""
+    out: dict[str, Any] = {}
+    issuer = facts.get("token.iss")
+    if issuer is not None:
+        token_env = profile.environment_of_issuer(issuer)
+        out["token.issuer_known"] = token_env is not None
+        if token_env is not None:
+            out["env.token"] = token_env.name
+            out["env.mismatch"] = token_env.name != environment.name
+    if environment.audiences and facts.get("token.format") == "jwt":
+        audiences = facts.get("token.aud", [])
+        out["token.audience_ok"] = any(a in environment.audiences for a in audiences)
+    return out
+
+
+def claims_ok(facts: dict[str, Any]) -> bool:
+    """The token passes every claim check authdoctor can make without a key."""
+    return (
+        facts.get("token.format") == "jwt"
+        and not facts.get("token.expired", False)
+        and not facts.get("token.not_yet_valid", False)
+        and not facts.get("token.iat_in_future", False)
+        and facts.get("token.issuer_known", True)
+        and not facts.get("env.mismatch", False)
+        and facts.get("token.audience_ok", True)
+    )

@@ -1,0 +1,61 @@
+"""Facts about the request line: method, redacted URL, host, time."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from mitmproxy import http
+
+from authdoctor.facts.header import TOKEN_QUERY_PARAMS
+from authdoctor.timefmt import iso_utc
+
+_SECRET_QUERY = frozenset(
+    {*TOKEN_QUERY_PARAMS, "client_secret", "refresh_token", "code", "password", "secret", "sig"}
+)
+
+
+def redacted_url(request: http.Request) -> str:
+    """The URL with the values of credential-like query parameters replaced."""
+    if "?" not in request.path:
+        return request.pretty_url
+    base = request.pretty_url.split("?", 1)[0]
+    pairs = [
+        (k, "REDACTED" if k.lower() in _SECRET_QUERY else v)
+        for k, v in request.query.items(multi=True)
+    ]
+    return f"{base}?{urlencode(pairs, safe=':/')}"
+
+
+_TOKEN_PATH_ENDINGS = ("/token", "/oauth/token", "/oauth2/token", "/oauth2/v2.0/token")
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def is_token_request(request: http.Request, token_endpoint: str | None) -> bool:
+    """A POST to an OAuth token endpoint: known URL, usual path, or a grant_type form field."""
+    if request.method != "POST":
+        return False
+    path = request.path.split("?", 1)[0].rstrip("/")
+    if token_endpoint and request.pretty_url.split("?", 1)[0].rstrip("/") == token_endpoint.rstrip(
+        "/"
+    ):
+        return True
+    if path.endswith(_TOKEN_PATH_ENDINGS):
+        return True
+    content = request.raw_content or b""
+    content_type = request.headers.get("content-type", "")
+    return (
+        content_type.startswith(_FORM_TYPE) and len(content) < 65536 and b"grant_type=" in content
+    )
+
+
+def request_facts(request: http.Request, token_endpoint: str | None) -> dict[str, Any]:
+    return {
+        "request.kind": "token_endpoint" if is_token_request(request, token_endpoint) else "api",
+        "request.method": request.method,
+        "request.url": redacted_url(request),
+        "request.host": request.pretty_host,
+        "request.path": request.path.split("?", 1)[0],
+        "request.is_https": request.scheme == "https",
+        "request.sent_iso": iso_utc(request.timestamp_start),
+    }

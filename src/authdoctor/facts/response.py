@@ -1,0 +1,163 @@
+"""Facts about the server's answer: status, WWW-Authenticate, error body, Date, request id."""
+
+from __future__ import annotations
+
+import zlib
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from mitmproxy import http
+
+from authdoctor.challenge import bearer_challenge
+from authdoctor.challenge import parse_www_authenticate
+from authdoctor.errorbody import MAX_BODY
+from authdoctor.errorbody import ErrorBody
+from authdoctor.errorbody import parse_error_body
+from authdoctor.profiles import Profile
+from authdoctor.timefmt import human_duration
+from authdoctor.timefmt import iso_utc
+
+# Error codes with a meaning fixed by RFC 6749 section 5.2 and RFC 6750 section 3.1.
+OAUTH_ERROR_CODES = frozenset(
+    {
+        "invalid_token",
+        "insufficient_scope",
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "access_denied",
+        "invalid_dpop_proof",
+    }
+)
+REQUEST_ID_HEADERS = (
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-ms-request-id",
+    "client-request-id",
+    "x-github-request-id",
+    "x-trace-id",
+    "cf-ray",
+)
+
+
+def bounded_body(message: http.Message, limit: int = MAX_BODY) -> bytes | None:
+    """The decoded body if it is small; gzip/deflate are inflated to at most `limit` bytes."""
+    raw = message.raw_content
+    if not raw or len(raw) > limit:
+        return None
+    encoding = message.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding not in ("gzip", "deflate", "x-gzip"):
+        return None
+    try:
+        inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+        return inflater.decompress(raw, limit)
+    except zlib.error:
+        return None
+
+
+def _clock_facts(response: http.Response, request: http.Request, leeway: int) -> dict[str, Any]:
+    date = response.headers.get("date")
+    if not date:
+        return {}
+    try:
+        server_time = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return {}
+    sent = request.timestamp_end or request.timestamp_start
+    answered = response.timestamp_start or sent
+    local = (sent + answered) / 2  # the server wrote Date somewhere in between
+    offset = round(server_time + 0.5 - local)  # Date is truncated to whole seconds
+    direction = "ahead of" if offset > 0 else "behind"
+    described = f"the server's clock is {human_duration(offset)} {direction} this machine's"
+    return {
+        "response.date_iso": iso_utc(server_time),
+        "response.clock_offset_s": offset,
+        "response.clock_offset": described,
+        "response.clock_skewed": abs(offset) > leeway,
+    }
+
+
+def _auth_error(
+    challenge_error: str | None, body: ErrorBody | None, profile: Profile | None
+) -> str | None:
+    if challenge_error:
+        return challenge_error
+    if body is None:
+        return None
+    if body.error in OAUTH_ERROR_CODES:
+        return body.error
+    if profile and body.code and body.code in profile.error_codes:
+        return profile.error_codes[body.code]
+    return body.error
+
+
+def response_facts(
+    response: http.Response | None, request: http.Request, profile: Profile | None, leeway: int
+) -> dict[str, Any]:
+    if response is None:
+        return {
+            "response.received": False,
+            "response.summary": "nothing yet (no response has arrived)",
+        }
+    status = response.status_code
+    facts: dict[str, Any] = {
+        "response.received": True,
+        "response.status": status,
+        "response.auth_failed": status in (401, 403),
+    }
+    challenges = parse_www_authenticate(response.headers.get_all("www-authenticate"))
+    if challenges:
+        facts["response.challenge_schemes"] = [c.scheme for c in challenges]
+        facts["response.auth_scheme"] = challenges[0].scheme
+    bearer = bearer_challenge(challenges)
+    body = (
+        parse_error_body(bounded_body(response), response.headers.get("content-type"))
+        if status >= 400
+        else None
+    )
+    challenge_error = bearer.param("error") if bearer else None
+    if bearer and (realm := bearer.param("realm")):
+        facts["response.realm"] = realm
+    if bearer and challenge_error == "insufficient_scope" and (scope := bearer.param("scope")):
+        facts["response.challenge_scope"] = scope.split()
+    if (error := _auth_error(challenge_error, body, profile)) is not None:
+        facts["response.auth_error"] = error
+    texts = [
+        t
+        for t in (bearer.param("error_description") if bearer else None, body and body.description)
+        if t
+    ]
+    if texts:
+        facts["response.error_description"] = texts[0]
+        facts["response.error_text"] = " | ".join(texts).lower()
+    if body and body.code:
+        facts["response.error_code"] = body.code
+    request_id = next(
+        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+    )
+    if request_id or (body and body.request_id):
+        facts["response.request_id"] = request_id or body.request_id
+    facts.update(_clock_facts(response, request, leeway))
+    facts["response.summary"] = _summary(facts)
+    return facts
+
+
+def _summary(facts: dict[str, Any]) -> str:
+    """'401 (invalid_token: "Token has expired", request id req_1)' for explanations."""
+    details = [
+        facts.get("response.auth_error"),
+        f'"{facts["response.error_description"]}"'
+        if "response.error_description" in facts
+        else None,
+        f"request id {facts['response.request_id']}" if "response.request_id" in facts else None,
+    ]
+    shown = ", ".join(d for d in details if d)
+    return f"{facts['response.status']} ({shown})" if shown else str(facts["response.status"])

@@ -1,0 +1,182 @@
+"""Facts about the token itself, decoded with PyJWT but never verified here.
+
+Times are judged against the request's own send time ("now" of the flow), so that a
+recording analysed next month does not call every token expired. Decoding is cached by
+token, so a token reused on many requests is decoded once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from dataclasses import field
+from functools import lru_cache
+from typing import Any
+
+import jwt
+
+from authdoctor.facts.header import Credential
+from authdoctor.facts.header import looks_like_jwt
+from authdoctor.timefmt import human_duration
+from authdoctor.timefmt import iso_utc
+
+# Signature sizes in bytes that each algorithm family produces; shorter means truncated.
+_SIGNATURE_BYTES: dict[str, tuple[int, ...]] = {
+    "HS256": (32,), "HS384": (48,), "HS512": (64,),
+    "ES256": (64,), "ES384": (96,), "ES512": (132,), "ES256K": (64,),
+    "EdDSA": (64, 114), "Ed25519": (64,), "Ed448": (114,),
+}  # fmt: skip
+_RSA_BYTES = (128, 256, 384, 512)
+DECODE_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedToken:
+    """What can be read from a token without a key; `claims` are the JWT payload."""
+
+    format: str
+    fingerprint: str
+    length: int
+    header: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)
+    malformed_reason: str | None = None
+    truncated: bool = False
+
+
+def fingerprint(token: str) -> str:
+    """A short, non-reversible id, so flows and reports can say 'the same token'."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _signature_problem(alg: str, signature_segment: str) -> tuple[str, bool] | None:
+    if alg == "none":
+        return None
+    try:
+        size = len(
+            base64.urlsafe_b64decode(signature_segment + "=" * (-len(signature_segment) % 4))
+        )
+    except (binascii.Error, ValueError):
+        return "the signature is not valid base64url (cut off?)", True
+    expected = _RSA_BYTES if alg[:2] in ("RS", "PS") else _SIGNATURE_BYTES.get(alg)
+    if not expected or size in expected:
+        return None
+    if size == 0:
+        return f"the signature is missing ({alg} signs every token)", True
+    want = " or ".join(str(n) for n in expected)
+    return f"the {alg} signature is {size} bytes, {want} expected: the token was cut off", True
+
+
+def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken:
+    return DecodedToken(
+        "malformed", fingerprint(token), len(token), malformed_reason=reason, truncated=truncated
+    )
+
+
+@lru_cache(maxsize=DECODE_CACHE_SIZE)
+def decode_token(token: str) -> DecodedToken:
+    """Decode once per distinct token; never raises."""
+    if not looks_like_jwt(token):
+        return DecodedToken("opaque", fingerprint(token), len(token))
+    segments = token.split(".")
+    if len(segments) != 3:
+        truncated = len(segments) == 2
+        hint = " (the signature part is missing: cut off?)" if truncated else ""
+        return _malformed(
+            token, f"a JWT has 3 dot-separated parts, this has {len(segments)}{hint}", truncated
+        )
+    try:
+        complete = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
+    except jwt.DecodeError as e:
+        return _malformed(token, f"does not decode as a JWT: {e}", truncated=not segments[2])
+    header, claims = complete["header"], complete["payload"]
+    problem = _signature_problem(str(header.get("alg", "")), segments[2])
+    if problem is not None:
+        return _malformed(token, problem[0], problem[1])
+    return DecodedToken("jwt", fingerprint(token), len(token), header=header, claims=claims)
+
+
+def _number(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _scopes(claims: dict[str, Any]) -> list[str] | None:
+    scope = claims.get("scope", claims.get("scp"))
+    if isinstance(scope, str):
+        return scope.split()
+    if isinstance(scope, list):
+        return [str(s) for s in scope]
+    return None
+
+
+def _time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    exp, nbf, iat = _number(claims, "exp"), _number(claims, "nbf"), _number(claims, "iat")
+    facts["token.time_known"] = exp is not None
+    if exp is not None:
+        remaining = int(exp - now)
+        facts["token.exp_iso"] = iso_utc(exp)
+        facts["token.expires_in_s"] = remaining
+        facts["token.expires_in"] = human_duration(remaining)
+        facts["token.expired"] = exp <= now - leeway
+        facts["token.expired_ago"] = human_duration(now - exp)
+        facts["token.expiring_soon"] = not facts["token.expired"] and remaining <= window
+    if nbf is not None:
+        facts["token.nbf_iso"] = iso_utc(nbf)
+        facts["token.not_yet_valid"] = nbf > now + leeway
+        facts["token.valid_in"] = human_duration(nbf - now)
+    if iat is not None:
+        facts["token.iat_iso"] = iso_utc(iat)
+        facts["token.iat_ahead_s"] = int(iat - now)
+        facts["token.iat_in_future"] = iat > now + leeway
+        facts["token.iat_ahead"] = human_duration(iat - now)
+        if exp is not None:
+            facts["token.lifetime"] = human_duration(exp - iat)
+    return facts
+
+
+def token_facts(
+    credential: Credential | None, now: float, leeway: int, window: int
+) -> tuple[dict[str, Any], DecodedToken | None]:
+    """Facts of the credential's token (empty when there is none)."""
+    if credential is None or not credential.value:
+        return {"token.present": False}, None
+    decoded = decode_token(credential.value)
+    facts: dict[str, Any] = {
+        "token.present": True,
+        "token.format": decoded.format,
+        "token.fingerprint": decoded.fingerprint,
+        "token.length": decoded.length,
+    }
+    if decoded.malformed_reason:
+        facts["token.malformed_reason"] = decoded.malformed_reason
+        facts["token.truncated"] = decoded.truncated
+    if decoded.format != "jwt":
+        return facts, decoded
+    header, claims = decoded.header, decoded.claims
+    for name in ("alg", "kid", "typ"):
+        if isinstance(header.get(name), str):
+            facts[f"token.{name}"] = header[name]
+    for name in ("iss", "sub"):
+        if isinstance(claims.get(name), str):
+            facts[f"token.{name}"] = claims[name]
+    facts["token.aud"] = _as_list(claims.get("aud"))
+    client = claims.get("client_id", claims.get("azp", claims.get("cid")))
+    if isinstance(client, str):
+        facts["token.client_id"] = client
+    scopes = _scopes(claims)
+    facts["token.has_scope_claim"] = scopes is not None
+    if scopes is not None:
+        facts["token.scopes"] = scopes
+    facts.update(_time_facts(claims, now, leeway, window))
+    return facts, decoded

@@ -1,0 +1,88 @@
+"""The addon's options: declared for mitmproxy, parsed by plain functions that raise ValueError."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from authdoctor.paths import default_rule_packs
+from authdoctor.settings import DEFAULT_LEEWAY_S
+from authdoctor.settings import DEFAULT_REFRESH_WINDOW_S
+
+# (name, type, default, help). Numbers are declared as str so that a bad --set value reaches
+# our own parser and its clear message: a type error in a -s script's option would make
+# mitmproxy drop the whole script without a word.
+OPTIONS: tuple[tuple[str, type, object, str], ...] = (
+    (
+        "authdoctor_profile",
+        Sequence[str],
+        [],
+        "API profiles to load: a bundled name (company-x) or a path to a profile YAML file. "
+        "A profile tells authdoctor an API's hosts per environment, issuers, audiences, token "
+        "endpoint and endpoint scopes. Repeat --set to load several.",
+    ),
+    (
+        "authdoctor_rules",
+        Sequence[str],
+        [],
+        "Extra rule files or directories, loaded after the shipped rule packs. Files are "
+        "watched: an edit is reloaded, and a broken edit keeps the previous rules active.",
+    ),
+    ("authdoctor_disable", Sequence[str], [], "Rule ids to switch off."),
+    (
+        "authdoctor_hosts",
+        Sequence[str],
+        [],
+        "Only analyse requests to these host names. Default: every flow that carries "
+        "credentials, gets a 401/403, or goes to a host of a loaded profile.",
+    ),
+    (
+        "authdoctor_leeway",
+        str,
+        str(DEFAULT_LEEWAY_S),
+        "Clock leeway in seconds for exp, nbf and iat, and the clock offset that counts as skew.",
+    ),
+    (
+        "authdoctor_refresh_window",
+        str,
+        str(DEFAULT_REFRESH_WINDOW_S),
+        "Warn when a token expires within this many seconds of a request (the runbook: 300).",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedOptions:
+    profiles: tuple[str, ...]
+    rule_paths: tuple[Path, ...]
+    disabled: tuple[str, ...]
+    hosts: frozenset[str]
+    leeway_s: int
+    refresh_window_s: int
+
+
+def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
+    """A whole number of seconds from 0 to `maximum`."""
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of seconds, not {value!r}") from None
+    if not 0 <= seconds <= maximum:
+        raise ValueError(f"{name} must be between 0 and {maximum} seconds, not {seconds}")
+    return seconds
+
+
+def parse_options(values: dict[str, object]) -> ParsedOptions:
+    """Check every option value; raise ValueError naming the option."""
+    extra = tuple(Path(p).expanduser() for p in values["authdoctor_rules"])  # type: ignore[union-attr]
+    return ParsedOptions(
+        profiles=tuple(values["authdoctor_profile"]),  # type: ignore[arg-type]
+        rule_paths=(*default_rule_packs(), *extra),
+        disabled=tuple(values["authdoctor_disable"]),  # type: ignore[arg-type]
+        hosts=frozenset(h.lower() for h in values["authdoctor_hosts"]),  # type: ignore[union-attr]
+        leeway_s=parse_seconds("authdoctor_leeway", str(values["authdoctor_leeway"]), 3600),
+        refresh_window_s=parse_seconds(
+            "authdoctor_refresh_window", str(values["authdoctor_refresh_window"])
+        ),
+    )

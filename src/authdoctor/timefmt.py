@@ -1,0 +1,31 @@
+"""Times as people read them in a diagnosis: UTC ISO stamps and short durations."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+
+
+def iso_utc(timestamp: float) -> str:
+    """1700000000 -> '2023-11-14 22:13:20 UTC'; out-of-range values are shown as numbers."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{timestamp} (not a valid time)"
+
+
+def human_duration(seconds: float) -> str:
+    """8005 -> '2 h 13 min': the two largest units, enough to act on."""
+    seconds = abs(int(seconds))
+    if seconds == 0:
+        return "0 s"
+    parts: list[str] = []
+    for name, size in _UNITS:
+        if seconds >= size:
+            parts.append(f"{seconds // size} {name}")
+            seconds %= size
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
