@@ -21,6 +21,7 @@ from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
 from authdoctor.options import parse_options
 from authdoctor.profiles import load_profiles
+from authdoctor.rejected_requests import RejectedRequestWatcher
 from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
@@ -41,10 +42,13 @@ class AuthDoctor:
         self._watch_paths: tuple[Path, ...] = ()
         self._watch_task: asyncio.Task[None] | None = None
         self._failures_logged: set[str] = set()
+        self._running = False
+        self.rejected_requests = RejectedRequestWatcher()
 
     def load(self, loader: Loader) -> None:
         for name, typespec, default, help_text in OPTIONS:
             loader.add_option(name, typespec, default, help_text)
+        self.rejected_requests.install()
 
     def configure(self, updated: set[str]) -> None:
         if not any(name.startswith("authdoctor_") for name in updated):
@@ -52,7 +56,11 @@ class AuthDoctor:
         try:
             self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
         except (ValueError, AuthDoctorError) as e:
-            logger.error(f"authdoctor: {e}")
+            if not self._running:
+                # At start-up an error logged is enough: mitmproxy exits with this message,
+                # without the traceback an exception from a script would add.
+                logger.error(f"authdoctor: {e}")
+                return
             raise exceptions.OptionsError(f"authdoctor: {e}") from e
 
     def _apply(self, parsed: ParsedOptions) -> None:
@@ -69,10 +77,12 @@ class AuthDoctor:
         logger.info(f"authdoctor: {len(ruleset.rules)} rules loaded; profiles: {names}")
 
     def running(self) -> None:
+        self._running = True
         if self._watch_task is None:
             self._watch_task = asyncio.get_running_loop().create_task(self._watch())
 
     def done(self) -> None:
+        self.rejected_requests.uninstall()
         if self._watch_task is not None:
             self._watch_task.cancel()
             self._watch_task = None

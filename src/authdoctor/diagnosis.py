@@ -20,6 +20,7 @@ ACCEPTED_NOTE = (
     "The server accepted this request anyway, so it did not fail here; "
     "a stricter server would reject it."
 )
+OTHER_FAILURE_NOTE = "The server's answer is not an authentication failure, so this did not cause it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +57,17 @@ def _rank(finding: Finding) -> tuple[int, int, int, str]:
     )
 
 
-def _accepted(finding: Finding) -> Finding:
+def _not_the_failure(finding: Finding, note: str) -> Finding:
     if finding.severity != "error":
         return finding
-    return replace(finding, severity="warning", explain=f"{finding.explain} {ACCEPTED_NOTE}")
+    return replace(finding, severity="warning", explain=f"{finding.explain} {note}")
 
 
 def diagnose(findings: list[Finding], facts: Mapping[str, Any]) -> Diagnosis:
     received = bool(facts.get("response.received"))
     if received and not facts.get("response.auth_failed"):
-        findings = [_accepted(f) for f in findings if f.cause != "unknown"]
+        note = ACCEPTED_NOTE if facts.get("response.status", 0) < 400 else OTHER_FAILURE_NOTE
+        findings = [_not_the_failure(f, note) for f in findings if f.cause != "unknown"]
     if any(f.severity == "error" and f.cause != "unknown" for f in findings):
         findings = [f for f in findings if f.cause != "unknown"]
     ranked = tuple(sorted(findings, key=_rank))

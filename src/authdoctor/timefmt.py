@@ -17,8 +17,17 @@ def iso_utc(timestamp: float) -> str:
 
 
 def human_duration(seconds: float) -> str:
-    """8005 -> '2 h 13 min': the two largest units, enough to act on."""
-    seconds = abs(int(seconds))
+    """8005 -> '2 h 13 min': the two largest units, enough to act on.
+
+    Past ten minutes seconds are noise (a request sent 0.2 s after minting a 15-minute token
+    should read '15 min', not '14 min 59 s'), so longer spans are rounded to the minute, and
+    spans of days to the hour.
+    """
+    seconds = abs(round(seconds))
+    if seconds >= 86400:
+        seconds = round(seconds / 3600) * 3600
+    elif seconds >= 600:
+        seconds = round(seconds / 60) * 60
     if seconds == 0:
         return "0 s"
     parts: list[str] = []

@@ -130,6 +130,8 @@ def response_facts(
         facts["response.challenge_scope"] = scope.split()
     if (error := _auth_error(challenge_error, body, profile)) is not None:
         facts["response.auth_error"] = error
+        # RFC 6750 section 3.1: a malformed auth request is answered 400 invalid_request.
+        facts["response.auth_failed"] |= status == 400 and error == "invalid_request"
     texts = [
         t
         for t in (bearer.param("error_description") if bearer else None, body and body.description)
