@@ -12,11 +12,14 @@ from mitmproxy import exceptions
 from mitmproxy import http
 from mitmproxy.addonmanager import Loader
 
+from authdoctor.analysis import Analysis
 from authdoctor.analysis import analyze
 from authdoctor.analysis import is_relevant
 from authdoctor.annotate import annotate
 from authdoctor.annotate import log_line
 from authdoctor.errors import AuthDoctorError
+from authdoctor.facts import RequestSide
+from authdoctor.facts import request_side
 from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
 from authdoctor.options import parse_options
@@ -29,6 +32,7 @@ from authdoctor.watcher import snapshot
 
 logger = logging.getLogger("authdoctor")
 RELOAD_INTERVAL_S = 1.0
+PENDING_LIMIT = 10_000  # request-side facts of flows still waiting for their response
 
 
 class AuthDoctor:
@@ -42,6 +46,7 @@ class AuthDoctor:
         self._watch_paths: tuple[Path, ...] = ()
         self._watch_task: asyncio.Task[None] | None = None
         self._failures_logged: set[str] = set()
+        self._pending: dict[str, RequestSide] = {}
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
 
@@ -108,24 +113,36 @@ class AuthDoctor:
         return True
 
     def request(self, flow: http.HTTPFlow) -> None:
-        self._diagnose(flow)
-
-    def response(self, flow: http.HTTPFlow) -> None:
-        self._diagnose(flow)
-
-    def error(self, flow: http.HTTPFlow) -> None:
-        self._diagnose(flow)
-
-    def _diagnose(self, flow: http.HTTPFlow) -> None:
-        """Analyse and annotate; any bug of ours is contained so the flow passes untouched."""
         try:
             if not is_relevant(flow, self.settings, self.hosts):
                 return
-            result = analyze(flow, self.ruleset, self.settings)
-            annotate(flow, result.diagnosis, result.token_summary())
-            log_line(flow, result.diagnosis, result.facts["request.url"])
+            side = request_side(flow, self.settings)
+            self._pending[flow.id] = side
+            if len(self._pending) > PENDING_LIMIT:
+                self._pending.pop(next(iter(self._pending)))
+            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side))
         except Exception as e:
             self._log_failure(flow, e)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._settle(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._settle(flow)
+
+    def _settle(self, flow: http.HTTPFlow) -> None:
+        """The final diagnosis, once the response (or the error) is known."""
+        try:
+            side = self._pending.pop(flow.id, None)
+            if not is_relevant(flow, self.settings, self.hosts):
+                return
+            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side))
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    def _annotate(self, flow: http.HTTPFlow, result: Analysis) -> None:
+        annotate(flow, result.diagnosis, result.token_summary())
+        log_line(flow, result.diagnosis, result.facts["request.url"])
 
     def _log_failure(self, flow: http.HTTPFlow, error: Exception) -> None:
         key = f"{type(error).__name__}:{error}"

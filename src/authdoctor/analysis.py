@@ -9,9 +9,9 @@ from mitmproxy import http
 
 from authdoctor.diagnosis import Diagnosis
 from authdoctor.diagnosis import diagnose
+from authdoctor.facts import RequestSide
 from authdoctor.facts import extract_facts
 from authdoctor.facts.token import DecodedToken
-from authdoctor.profiles import profile_for
 from authdoctor.ruleset import Ruleset
 from authdoctor.settings import Settings
 
@@ -42,14 +42,16 @@ def is_relevant(flow: http.HTTPFlow, settings: Settings, hosts: frozenset[str]) 
     """Analyse flows that carry credentials, fail on auth, or go to a profiled host."""
     request = flow.request
     if hosts:
-        return request.pretty_host.lower() in hosts
+        return request.host.lower() in hosts
     if any(h in request.headers for h in _CREDENTIAL_HEADERS):
         return True
     if flow.response is not None and flow.response.status_code in (401, 403):
         return True
-    return profile_for(settings.profiles, request.pretty_host, request.port) is not None
+    return settings.profile_for(request.host, request.port) is not None
 
 
-def analyze(flow: http.HTTPFlow, ruleset: Ruleset, settings: Settings) -> Analysis:
-    facts, token = extract_facts(flow, settings)
+def analyze(
+    flow: http.HTTPFlow, ruleset: Ruleset, settings: Settings, side: RequestSide | None = None
+) -> Analysis:
+    facts, token = extract_facts(flow, settings, side)
     return Analysis(facts, diagnose(ruleset.evaluate(facts), facts), token)

@@ -112,13 +112,31 @@ def compile_condition(node: Any, path: YamlPath = ("when",)) -> Predicate:
         if not isinstance(child, list) or not child:
             raise ConditionError(f"{key} takes a non-empty list of conditions", (*path, key))
         parts = tuple(compile_condition(c, (*path, key, i)) for i, c in enumerate(child))
-        if key == "all":
-            return lambda f: all(p(f) for p in parts)
-        return lambda f: any(p(f) for p in parts)
+        return _all_of(parts) if key == "all" else _any_of(parts)
     if key == "not":
         inner = compile_condition(child, (*path, key))
         return lambda f: not inner(f)
     return _compile_leaf(node, path)
+
+
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
+    def all_of(facts: Facts) -> bool:
+        for part in parts:  # noqa: SIM110 - no generator per call on the hot path
+            if not part(facts):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
+    def any_of(facts: Facts) -> bool:
+        for part in parts:  # noqa: SIM110 - no generator per call on the hot path
+            if part(facts):
+                return True
+        return False
+
+    return any_of
 
 
 def count_leaves(node: Any) -> int:

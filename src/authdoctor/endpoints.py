@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 
+LOOKUP_CACHE_SIZE = 4096
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -61,6 +63,9 @@ def parse_endpoint(key: str, scopes: object) -> Endpoint:
 class EndpointTable:
     endpoints: tuple[Endpoint, ...]
     base_paths: tuple[str, ...] = ("",)
+    _cache: dict[tuple[str, str], Endpoint | None] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     @classmethod
     def parse(cls, table: Mapping[str, object], base_paths: list[str]) -> EndpointTable:
@@ -76,6 +81,16 @@ class EndpointTable:
 
     def lookup(self, method: str, path: str) -> Endpoint | None:
         """The most specific entry for this request, or None."""
+        if not self.endpoints:
+            return None
+        key = (method, path)
+        if key not in self._cache:
+            if len(self._cache) >= LOOKUP_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = self._lookup(method, path)
+        return self._cache[key]
+
+    def _lookup(self, method: str, path: str) -> Endpoint | None:
         parts = _split(path)
         for base in self.base_paths:
             prefix = _split(base)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 
+from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
+from authdoctor.profiles import profile_for
 
 DEFAULT_LEEWAY_S = 30
-DEFAULT_REFRESH_WINDOW_S = 300  # the runbook: refresh 5 minutes before expiration
+DEFAULT_REFRESH_WINDOW_S = 300
+HOST_CACHE_SIZE = 4096  # the runbook: refresh 5 minutes before expiration
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +19,15 @@ class Settings:
     leeway_s: int = DEFAULT_LEEWAY_S
     refresh_window_s: int = DEFAULT_REFRESH_WINDOW_S
     profiles: tuple[Profile, ...] = ()
+    _hosts: dict[tuple[str, int], tuple[Profile, Environment] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def profile_for(self, host: str, port: int) -> tuple[Profile, Environment] | None:
+        """The profile and environment serving host:port, remembered per address (bounded)."""
+        key = (host, port)
+        if key not in self._hosts:
+            if len(self._hosts) >= HOST_CACHE_SIZE:
+                self._hosts.clear()
+            self._hosts[key] = profile_for(self.profiles, host, port)
+        return self._hosts[key]

@@ -6,6 +6,7 @@ extractors; rules only select facts and render text. See catalogue.py for every 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from mitmproxy import http
@@ -20,24 +21,43 @@ from authdoctor.facts.response import response_facts
 from authdoctor.facts.scope import scope_facts
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
-from authdoctor.profiles import profile_for
+from authdoctor.profiles import Environment
+from authdoctor.profiles import Profile
 from authdoctor.settings import Settings
 
 type Facts = dict[str, Any]
 
 
-def extract_facts(flow: http.HTTPFlow, settings: Settings) -> tuple[Facts, DecodedToken | None]:
-    """Every fact of this flow; "now" is the time the request was sent."""
+@dataclass(frozen=True, slots=True)
+class RequestSide:
+    """Facts that depend on the request alone, computed once in the request hook and reused
+    when the response arrives (unless another addon changed the request in between)."""
+
+    facts: Facts
+    decoded: DecodedToken | None
+    profile: Profile | None
+    environment: Environment | None
+    fingerprint: tuple[object, ...]
+
+    def still_matches(self, request: http.Request) -> bool:
+        return self.fingerprint == _request_fingerprint(request)
+
+
+def _request_fingerprint(request: http.Request) -> tuple[object, ...]:
+    return (request.method, request.host, request.port, request.path, request.headers.fields)
+
+
+def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
+    """Facts of the request line, the credential and the token; "now" is the send time."""
     request = flow.request
-    match = profile_for(settings.profiles, request.pretty_host, request.port)
+    match = settings.profile_for(request.host, request.port)
     profile, environment = match if match else (None, None)
     facts: Facts = {
         "config.leeway_s": settings.leeway_s,
         "config.refresh_window_s": settings.refresh_window_s,
     }
     facts.update(request_facts(request, environment.token_endpoint if environment else None))
-    strict = profile.strict_bearer_case if profile else False
-    header, credential = header_facts(request, strict)
+    header, credential = header_facts(request, profile.strict_bearer_case if profile else False)
     facts.update(header)
     tokens, decoded = token_facts(
         credential, request.timestamp_start, settings.leeway_s, settings.refresh_window_s
@@ -48,8 +68,18 @@ def extract_facts(flow: http.HTTPFlow, settings: Settings) -> tuple[Facts, Decod
         facts.update(issuer_facts(facts, profile, environment))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
-    facts.update(response_facts(flow.response, request, profile, settings.leeway_s))
-    facts.update(scope_facts(request, profile, facts))
+    return RequestSide(facts, decoded, profile, environment, _request_fingerprint(request))
+
+
+def extract_facts(
+    flow: http.HTTPFlow, settings: Settings, side: RequestSide | None = None
+) -> tuple[Facts, DecodedToken | None]:
+    """Every fact of this flow, reusing the request hook's work when it still applies."""
+    if side is None or not side.still_matches(flow.request):
+        side = request_side(flow, settings)
+    facts = dict(side.facts)
+    facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
+    facts.update(scope_facts(flow.request, side.profile, facts))
     if facts.get("response.auth_failed"):
         facts["analysis.open_causes"] = open_causes(facts)
-    return facts, decoded
+    return facts, side.decoded

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from mitmproxy import http
 
+from authdoctor.deferred import Deferred
 from authdoctor.facts.header import TOKEN_QUERY_PARAMS
 from authdoctor.timefmt import iso_utc
 
@@ -53,9 +54,9 @@ def request_facts(request: http.Request, token_endpoint: str | None) -> dict[str
     return {
         "request.kind": "token_endpoint" if is_token_request(request, token_endpoint) else "api",
         "request.method": request.method,
-        "request.url": redacted_url(request),
+        "request.url": Deferred(redacted_url, request),
         "request.host": request.pretty_host,
         "request.path": request.path.split("?", 1)[0],
         "request.is_https": request.scheme == "https",
-        "request.sent_iso": iso_utc(request.timestamp_start),
+        "request.sent_iso": Deferred(iso_utc, request.timestamp_start),
     }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import zlib
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from mitmproxy import http
 
 from authdoctor.challenge import bearer_challenge
 from authdoctor.challenge import parse_www_authenticate
+from authdoctor.deferred import Deferred
 from authdoctor.errorbody import MAX_BODY
 from authdoctor.errorbody import ErrorBody
 from authdoctor.errorbody import parse_error_body
@@ -63,26 +65,44 @@ def bounded_body(message: http.Message, limit: int = MAX_BODY) -> bytes | None:
         return None
 
 
-def _clock_facts(response: http.Response, request: http.Request, leeway: int) -> dict[str, Any]:
-    date = response.headers.get("date")
-    if not date:
-        return {}
+@lru_cache(maxsize=256)
+def parse_http_date(value: str) -> float | None:
+    """Seconds since the epoch of an HTTP Date; cached, as responses share their second."""
     try:
-        server_time = parsedate_to_datetime(date).timestamp()
+        return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _clock_text(offset: int) -> str:
+    direction = "ahead of" if offset > 0 else "behind"
+    return f"the server's clock is {human_duration(offset)} {direction} this machine's"
+
+
+def _clock_facts(
+    date: str | None, response: http.Response, request: http.Request, leeway: int
+) -> dict[str, Any]:
+    server_time = parse_http_date(date) if date else None
+    if server_time is None:
         return {}
     sent = request.timestamp_end or request.timestamp_start
     answered = response.timestamp_start or sent
     local = (sent + answered) / 2  # the server wrote Date somewhere in between
     offset = round(server_time + 0.5 - local)  # Date is truncated to whole seconds
-    direction = "ahead of" if offset > 0 else "behind"
-    described = f"the server's clock is {human_duration(offset)} {direction} this machine's"
     return {
-        "response.date_iso": iso_utc(server_time),
+        "response.date_iso": Deferred(iso_utc, server_time),
         "response.clock_offset_s": offset,
-        "response.clock_offset": described,
+        "response.clock_offset": Deferred(_clock_text, offset),
         "response.clock_skewed": abs(offset) > leeway,
     }
+
+
+def _header_map(response: http.Response) -> dict[str, list[str]]:
+    """Lower-cased name -> values, built once: cheaper than many Headers lookups."""
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers.fields:
+        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+    return headers
 
 
 def _auth_error(
@@ -113,16 +133,14 @@ def response_facts(
         "response.status": status,
         "response.auth_failed": status in (401, 403),
     }
-    challenges = parse_www_authenticate(response.headers.get_all("www-authenticate"))
+    headers = _header_map(response)
+    challenges = parse_www_authenticate(headers.get("www-authenticate", ()))
     if challenges:
         facts["response.challenge_schemes"] = [c.scheme for c in challenges]
         facts["response.auth_scheme"] = challenges[0].scheme
     bearer = bearer_challenge(challenges)
-    body = (
-        parse_error_body(bounded_body(response), response.headers.get("content-type"))
-        if status >= 400
-        else None
-    )
+    content_type = headers.get("content-type", [None])[0]
+    body = parse_error_body(bounded_body(response), content_type) if status >= 400 else None
     challenge_error = bearer.param("error") if bearer else None
     if bearer and (realm := bearer.param("realm")):
         facts["response.realm"] = realm
@@ -142,13 +160,11 @@ def response_facts(
         facts["response.error_text"] = " | ".join(texts).lower()
     if body and body.code:
         facts["response.error_code"] = body.code
-    request_id = next(
-        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
-    )
+    request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
     if request_id or (body and body.request_id):
         facts["response.request_id"] = request_id or body.request_id
-    facts.update(_clock_facts(response, request, leeway))
-    facts["response.summary"] = _summary(facts)
+    facts.update(_clock_facts(headers.get("date", [None])[0], response, request, leeway))
+    facts["response.summary"] = Deferred(_summary, facts)
     return facts
 
 
