@@ -34,3 +34,16 @@ WARNING_CAUSES: dict[str, str] = {
 }
 
 ALL_CAUSES: dict[str, str] = {**ERROR_CAUSES, **WARNING_CAUSES}
+
+# Which of two equally certain error causes to fix first: the request's form before the
+# token's identity, identity before time, time before permissions; the server-side and
+# undecided causes last. A staging token that also expired needs the right environment
+# first: refreshing it would only bring another staging token.
+PRECEDENCE: tuple[str, ...] = (
+    "missing_authorization", "wrong_header_name", "bad_scheme", "malformed_token",
+    "wrong_token_type", "wrong_environment", "audience_mismatch", "signature_invalid",
+    "clock_skew", "token_not_yet_valid", "token_expired", "insufficient_scope",
+    "client_credentials_invalid", "refresh_token_invalid", "invalid_scope_requested",
+    "api_key_invalid", "token_revoked", "unknown",
+)  # fmt: skip
+PRECEDENCE_RANK: dict[str, int] = {cause: rank for rank, cause in enumerate(PRECEDENCE)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from authdoctor.causes import PRECEDENCE_RANK
 from authdoctor.ruleset import CONFIDENCE_RANK
 from authdoctor.ruleset import SEVERITY_RANK
 from authdoctor.ruleset import Finding
@@ -20,7 +21,9 @@ ACCEPTED_NOTE = (
     "The server accepted this request anyway, so it did not fail here; "
     "a stricter server would reject it."
 )
-OTHER_FAILURE_NOTE = "The server's answer is not an authentication failure, so this did not cause it."
+OTHER_FAILURE_NOTE = (
+    "The server's answer is not an authentication failure, so this did not cause it."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +51,11 @@ class Diagnosis:
         return data
 
 
-def _rank(finding: Finding) -> tuple[int, int, int, str]:
+def _rank(finding: Finding) -> tuple[int, int, int, int, str]:
     return (
         -SEVERITY_RANK[finding.severity],
         -CONFIDENCE_RANK[finding.confidence],
+        PRECEDENCE_RANK.get(finding.cause, len(PRECEDENCE_RANK)),
         -finding.specificity,
         finding.rule,
     )

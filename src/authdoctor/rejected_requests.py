@@ -39,7 +39,7 @@ class RejectedRequestWatcher(logging.Handler):
             client = getattr(record, "client", None)
             where = f"{client[0]}:{client[1]}" if isinstance(client, tuple) else "a client"
             logger.warning(EXPLANATION.format(client=where))
-        except Exception:  # noqa: BLE001 - a log handler must never raise
+        except Exception:
             return
 
     def install(self) -> None:

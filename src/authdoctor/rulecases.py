@@ -45,9 +45,11 @@ def _check_facts(doc: YamlDoc, path: tuple[str | int, ...], facts: Any) -> dict[
             raise LoadError(
                 f"unknown fact '{name}'{hint}", file=doc.file, line=doc.line_of((*path, name))
             )
-        if not isinstance(value, PYTHON_TYPES[CATALOGUE[name].type]):
+        spec_type = CATALOGUE[name].type
+        wrong_bool = isinstance(value, bool) and spec_type != "bool"
+        if wrong_bool or not isinstance(value, PYTHON_TYPES[spec_type]):
             raise LoadError(
-                f"'{name}' is a {CATALOGUE[name].type}, not {value!r}",
+                f"'{name}' is a {spec_type}, not {value!r}",
                 file=doc.file,
                 line=doc.line_of((*path, name)),
             )
@@ -84,11 +86,22 @@ def _key_order(doc: YamlDoc, rule_id: str) -> list[str]:
     return [f"{doc.file}:1: '{rule_id}': keys should be in the order {', '.join(wanted)}"]
 
 
+def _cases_files(paths: Iterable[Path]) -> set[Path]:
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(path.rglob(f"*{CASES_SUFFIX}"))
+    return found
+
+
 def lint(paths: Iterable[Path]) -> LintReport:
     """Compile every rule, check its style and run its cases; collect every problem."""
     problems: list[str] = []
     rules = cases = 0
-    for file in rule_files(paths):
+    files = rule_files(paths)
+    for orphan in sorted(_cases_files(paths) - {cases_file(f) for f in files}):
+        problems.append(f"{orphan}: a cases file with no rule file beside it (renamed rule?)")
+    for file in files:
         try:
             doc = load_yaml(file)
             rule = compile_rule(doc)

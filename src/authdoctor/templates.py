@@ -19,6 +19,13 @@ from authdoctor.suggest import did_you_mean
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 _FILTER = re.compile(r"^\s*(join|first)\s*(?:\(\s*(\"[^\"]*\"|'[^']*')\s*\))?\s*$")
 _MAX_VALUE = 300
+# What a command shows for a fact this flow does not have: a variable the user can set,
+# rather than text a shell would misread.
+COMMAND_PLACEHOLDERS = {
+    "oauth.token_endpoint": '"$TOKEN_ENDPOINT"',
+    "token.client_id": '"$CLIENT_ID"',
+    "request.url": '"$API_URL"',
+}
 
 
 class TemplateError(ValueError):
@@ -57,6 +64,9 @@ class Template:
                 out.append(part)
                 continue
             value = facts.get(part.fact)
+            if value is None and self.quote and part.fact in COMMAND_PLACEHOLDERS:
+                out.append(COMMAND_PLACEHOLDERS[part.fact])
+                continue
             text = f"<{part.fact}>" if value is None else _format(value, part)
             out.append(shlex.quote(text) if self.quote else text)
         return "".join(out)

@@ -45,13 +45,14 @@ def issuer_facts(
 
 
 def claims_ok(facts: dict[str, Any]) -> bool:
-    """The token passes every claim check authdoctor can make without a key."""
+    """The token passes every claim check authdoctor can make without a key; without a
+    profile the issuer and audience cannot be judged, so the answer is no."""
     return (
         facts.get("token.format") == "jwt"
         and not facts.get("token.expired", False)
         and not facts.get("token.not_yet_valid", False)
         and not facts.get("token.iat_in_future", False)
-        and facts.get("token.issuer_known", True)
+        and facts.get("token.issuer_known") is True
         and not facts.get("env.mismatch", False)
         and facts.get("token.audience_ok", True)
     )

@@ -41,6 +41,7 @@ ALT_HEADER_NAMES = frozenset(
         "jwt",
     }
 )
+_NOT_CREDENTIALS = frozenset({"proxy-authorization", "www-authenticate", "proxy-authenticate"})
 # Query parameters that carry credentials (RFC 6750 section 2.3 and common variants).
 TOKEN_QUERY_PARAMS = ("access_token", "token", "id_token", "api_key", "apikey", "key", "jwt")
 # Values that a client sends when its token variable was never filled in.
@@ -88,6 +89,9 @@ def looks_like_jwt(value: str) -> bool:
 def _stray_characters(raw_value: str, scheme: str, token: str) -> list[str]:
     """Human names of the damage around and inside the token."""
     problems: list[str] = []
+    if scheme and raw_value[len(scheme) : len(scheme) + 1] == ":":
+        problems.append(f'a colon after "{scheme}"')
+        raw_value = scheme + raw_value[len(scheme) + 1 :]
     after_scheme = raw_value[len(scheme) :] if scheme else raw_value
     gap = after_scheme[: len(after_scheme) - len(after_scheme.lstrip(" \t"))]
     if scheme and gap not in (" ", ""):
@@ -100,7 +104,7 @@ def _stray_characters(raw_value: str, scheme: str, token: str) -> list[str]:
         problems.append("a tab inside the token")
     if " " in token.strip():
         problems.append("a space inside the token")
-    if token[:1] in "\"'`<" or token[-1:] in "\"'`>":
+    if token and (token[0] in "\"'`<" or token[-1] in "\"'`>"):
         problems.append("quotes or brackets around the token")
     if token.endswith((",", ";")):
         problems.append("a trailing comma or semicolon")
@@ -121,7 +125,7 @@ def _alt_header(request: http.Request) -> tuple[str, str] | None:
         lower = name.lower()
         if lower in ALT_HEADER_NAMES and value.strip():
             return name, value
-        if ("auth" in lower or "token" in lower) and lower not in ("proxy-authorization",):
+        if ("auth" in lower or "token" in lower) and lower not in _NOT_CREDENTIALS:
             stripped = value.strip()
             if stripped.lower().startswith("bearer ") or _JWT_SHAPE.fullmatch(stripped):
                 return name, value
@@ -172,6 +176,9 @@ def _split_scheme(value: str) -> tuple[str, str]:
             break
     else:
         first, rest = value, ""
+    if first.endswith(":") and first[:-1].lower() in KNOWN_SCHEMES:
+        first = first[:-1]  # 'Bearer: <token>': the colon is reported as a stray character
+        rest = value[len(first) + 1 :]
     known = first.lower() in KNOWN_SCHEMES
     if known or (rest.strip() and first.isalpha() and len(first) <= 20):
         return first, rest

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
+import math
 from dataclasses import dataclass
 from dataclasses import field
 from functools import lru_cache
@@ -17,6 +19,7 @@ from typing import Any
 
 import jwt
 
+from authdoctor.deferred import Deferred
 from authdoctor.facts.header import Credential
 from authdoctor.facts.header import looks_like_jwt
 from authdoctor.timefmt import human_duration
@@ -53,19 +56,32 @@ def fingerprint(token: str) -> str:
 def _signature_problem(alg: str, signature_segment: str) -> tuple[str, bool] | None:
     if alg == "none":
         return None
+    if len(signature_segment) % 4 == 1:  # no base64 text has this length: a character is missing
+        return "the signature's base64url text is one character short: the token was cut off", True
+    padded = signature_segment + "=" * (-len(signature_segment) % 4)
     try:
-        size = len(
-            base64.urlsafe_b64decode(signature_segment + "=" * (-len(signature_segment) % 4))
-        )
+        size = len(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError):
-        return "the signature is not valid base64url (cut off?)", True
+        return "the signature is not valid base64url", False
     expected = _RSA_BYTES if alg[:2] in ("RS", "PS") else _SIGNATURE_BYTES.get(alg)
     if not expected or size in expected:
         return None
     if size == 0:
         return f"the signature is missing ({alg} signs every token)", True
     want = " or ".join(str(n) for n in expected)
-    return f"the {alg} signature is {size} bytes, {want} expected: the token was cut off", True
+    if size < max(expected):
+        return f"the {alg} signature is {size} bytes, {want} expected: the token was cut off", True
+    return f"the {alg} signature is {size} bytes, {want} expected", False
+
+
+def _header_alg(segment: str) -> str:
+    """The alg of a JWT header segment, read leniently ('' when unreadable): PyJWT's own
+    header reader also decodes the signature, and a cut signature would stop it."""
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError, RecursionError):
+        return ""
+    return str(header.get("alg", "")) if isinstance(header, dict) else ""
 
 
 def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken:
@@ -86,20 +102,25 @@ def decode_token(token: str) -> DecodedToken:
         return _malformed(
             token, f"a JWT has 3 dot-separated parts, this has {len(segments)}{hint}", truncated
         )
+    alg = _header_alg(segments[0])
+    # Judge the signature's length before PyJWT's strict base64 check, which calls most cuts
+    # "Invalid crypto padding" and would hide that the token was cut off.
+    problem = _signature_problem(alg, segments[2])
+    if problem is not None:
+        return _malformed(token, problem[0], problem[1])
     try:
         complete = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.DecodeError as e:
-        return _malformed(token, f"does not decode as a JWT: {e}", truncated=not segments[2])
+        return _malformed(token, f"does not decode as a JWT: {e}")
     header, claims = complete["header"], complete["payload"]
-    problem = _signature_problem(str(header.get("alg", "")), segments[2])
-    if problem is not None:
-        return _malformed(token, problem[0], problem[1])
     return DecodedToken("jwt", fingerprint(token), len(token), header=header, claims=claims)
 
 
 def _number(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def _as_list(value: Any) -> list[str]:
@@ -125,23 +146,23 @@ def _time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) ->
     facts["token.time_known"] = exp is not None
     if exp is not None:
         remaining = int(exp - now)
-        facts["token.exp_iso"] = iso_utc(exp)
+        facts["token.exp_iso"] = Deferred(iso_utc, exp)
         facts["token.expires_in_s"] = remaining
-        facts["token.expires_in"] = human_duration(remaining)
+        facts["token.expires_in"] = Deferred(human_duration, remaining)
         facts["token.expired"] = exp <= now - leeway
-        facts["token.expired_ago"] = human_duration(now - exp)
+        facts["token.expired_ago"] = Deferred(human_duration, now - exp)
         facts["token.expiring_soon"] = not facts["token.expired"] and remaining <= window
     if nbf is not None:
-        facts["token.nbf_iso"] = iso_utc(nbf)
+        facts["token.nbf_iso"] = Deferred(iso_utc, nbf)
         facts["token.not_yet_valid"] = nbf > now + leeway
-        facts["token.valid_in"] = human_duration(nbf - now)
+        facts["token.valid_in"] = Deferred(human_duration, nbf - now)
     if iat is not None:
-        facts["token.iat_iso"] = iso_utc(iat)
+        facts["token.iat_iso"] = Deferred(iso_utc, iat)
         facts["token.iat_ahead_s"] = int(iat - now)
         facts["token.iat_in_future"] = iat > now + leeway
-        facts["token.iat_ahead"] = human_duration(iat - now)
+        facts["token.iat_ahead"] = Deferred(human_duration, iat - now)
         if exp is not None:
-            facts["token.lifetime"] = human_duration(exp - iat)
+            facts["token.lifetime"] = Deferred(human_duration, exp - iat)
     return facts
 
 
