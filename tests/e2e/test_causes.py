@@ -305,7 +305,10 @@ def test_expiring_soon_is_a_warning_on_a_successful_call(proxy: Proxy, productio
 def test_healthy_session_gets_no_finding(proxy: Proxy, production: Sandbox) -> None:
     """A real client: client_credentials through the proxy, then every runbook endpoint."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy.url}))
-    form = b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret&scope=read+write+logs%3Aread+admin"
+    form = (
+        b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret"
+        b"&scope=read+write+logs%3Aread+admin"
+    )
     token_request = urllib.request.Request(
         production.url + "/oauth/token", data=form, headers={CASE_HEADER: "healthy-token"}
     )

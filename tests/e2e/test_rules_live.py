@@ -1,4 +1,4 @@
-"""Rule files and the running proxy: broken at start-up stops it; edits reload; broken edits don't."""
+"""Rule files and a running proxy: broken ones stop start-up, edits reload, broken edits don't."""
 
 from __future__ import annotations
 
