@@ -16,10 +16,7 @@ from mitmproxy import http
 
 from authdoctor.analysis import Analysis
 from authdoctor.analysis import analyze
-from authdoctor.paths import default_rule_packs
-from authdoctor.profiles import load_profiles
 from authdoctor.ruleset import Ruleset
-from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
 from tests.unit.authflows import SENT
 from tests.unit.authflows import STAGING_AUDIENCE
@@ -28,21 +25,6 @@ from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer
 from tests.unit.authflows import flow
 from tests.unit.authflows import response
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture(scope="module")
-def ruleset() -> Ruleset:
-    return load_ruleset(default_rule_packs())
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings(profiles=load_profiles(["company-x"]))
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,7 @@ from authdoctor.analysis import Analysis
 from authdoctor.analysis import analyze
 from authdoctor.annotate import annotate
 from authdoctor.diagnosis import ACCEPTED_NOTE
-from authdoctor.paths import default_rule_packs
-from authdoctor.profiles import load_profiles
 from authdoctor.ruleset import Ruleset
-from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
 from tests.unit.authflows import CLIENT_ID
 from tests.unit.authflows import REQUEST_ID
@@ -40,21 +37,6 @@ from tests.unit.authflows import response
 DEVICES = "https://api.xxx.com/v2/devices"
 EXPIRED_2H13 = {"issued": -8000 - 3600, "expires": -8000}  # exp 2 h 13 min 20 s before
 NO_TOKEN = {"error": None}  # Company X's answer when it found no usable token
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture(scope="module")
-def ruleset() -> Ruleset:
-    return load_ruleset(default_rule_packs())
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings(profiles=load_profiles(["company-x"]))
 
 
 def _run(f: http.HTTPFlow, ruleset: Ruleset, settings: Settings) -> Analysis:
