@@ -43,9 +43,20 @@ def _check_value(spec_type: FactType, value: Any, path: YamlPath) -> None:
         raise ConditionError(f"value {value!r} does not fit a fact of type {spec_type}", path)
 
 
+OPERATORS = (
+    "equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "contains", "matches",
+    "exists",
+)  # fmt: skip
+_LIST_OPERATORS = frozenset({"contains", "exists"})
+
+
 def _leaf(fact: str, op: str, value: Any, path: YamlPath) -> Predicate:
     """One compiled leaf; every operator is false when the fact is absent."""
     spec = CATALOGUE[fact]
+    if op not in OPERATORS:
+        raise ConditionError(f"unknown operator '{op}'{did_you_mean(op, OPERATORS)}", path)
+    if spec.type == "list" and op not in _LIST_OPERATORS:
+        raise ConditionError(f"'{fact}' is a list: test it with contains or exists", path)
     if op == "exists":
         if not isinstance(value, bool):
             raise ConditionError("exists takes true or false", path)
@@ -84,9 +95,6 @@ def _leaf(fact: str, op: str, value: Any, path: YamlPath) -> Predicate:
         "gt": lambda v: v > value,
         "gte": lambda v: v >= value,
     }
-    if op not in compare:
-        known = ["equals", "not_equals", "in", "not_in", "contains", "matches", "exists", *compare]
-        raise ConditionError(f"unknown operator '{op}'{did_you_mean(op, known)}", path)
     test = compare[op]
     return lambda f: (v := f.get(fact)) is not None and test(v)
 

@@ -25,8 +25,8 @@ _TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time")
 def _claim_line(name: str, value: Any, now: float) -> str:
     if name in _TIME_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
         delta = value - now
-        when = f"in {human_duration(delta)}" if delta >= 0 else f"{human_duration(delta)} before"
-        return f"  {name}: {value}  # {iso_utc(value)}, {when} the request"
+        when = "after" if delta >= 0 else "before"
+        return f"  {name}: {value}  # {iso_utc(value)}, {human_duration(delta)} {when} the request"
     return f"  {name}: {json.dumps(value, ensure_ascii=False)}"
 
 

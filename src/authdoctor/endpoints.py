@@ -15,7 +15,11 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 class EndpointError(ValueError):
-    """An endpoint key or value is malformed."""
+    """An endpoint key or value is malformed; `key` names the entry."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,12 @@ def parse_endpoint(key: str, scopes: object) -> Endpoint:
     """One table entry; raise EndpointError with a precise message."""
     method, _, path = key.partition(" ")
     if method not in _METHODS or not path.startswith("/"):
-        raise EndpointError(f"key '{key}' must look like 'GET /path/{{id}}'")
+        raise EndpointError(f"key '{key}' must look like 'GET /path/{{id}}'", key)
     segments = tuple(_split(path))
     if "*" in segments[:-1]:
-        raise EndpointError(f"'*' may only end a path: '{key}'")
+        raise EndpointError(f"'*' may only end a path: '{key}'", key)
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        raise EndpointError(f"'{key}' needs a list of scopes (any one suffices)")
+        raise EndpointError(f"'{key}' needs a list of scopes (any one suffices)", key)
     return Endpoint(key, method, segments, tuple(scopes))
 
 
@@ -74,7 +78,9 @@ class EndpointTable:
         for e in endpoints:
             shape = (e.method, *("{}" if s.startswith("{") else s for s in e.segments))
             if shape in shapes:
-                raise EndpointError(f"'{e.key}' and '{shapes[shape]}' match the same requests")
+                raise EndpointError(
+                    f"'{e.key}' and '{shapes[shape]}' match the same requests", e.key
+                )
             shapes[shape] = e.key
         endpoints.sort(key=lambda e: (-e.literal_count, -len(e.segments)))
         return cls(tuple(endpoints), tuple(base_paths) or ("",))

@@ -20,6 +20,7 @@ from authdoctor.errors import LoadError
 from authdoctor.paths import profiles_dir
 from authdoctor.schemacheck import check_schema
 from authdoctor.suggest import did_you_mean
+from authdoctor.yamldoc import YamlDoc
 from authdoctor.yamldoc import load_yaml
 
 
@@ -69,10 +70,12 @@ class Profile:
         )
 
 
-def _resolve(name: str) -> Path:
-    """A bundled profile name ('company-x') or a path to a YAML file."""
+def _resolve(name: str, relative_to: Path | None = None) -> Path:
+    """A bundled profile name ('company-x') or a path to a YAML file; a relative path in
+    `extends:` is relative to the profile that names it."""
     if name.endswith((".yaml", ".yml")) or "/" in name:
-        return Path(name)
+        path = Path(name).expanduser()
+        return relative_to / path if relative_to and not path.is_absolute() else path
     bundled = profiles_dir() / f"{name}.yaml"
     if not bundled.exists():
         known = sorted(p.stem for p in profiles_dir().glob("*.yaml"))
@@ -83,26 +86,36 @@ def _resolve(name: str) -> Path:
     return bundled
 
 
-def _merged(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
+def _merged(
+    path: Path, seen: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], str, dict[str, YamlDoc]]:
+    """The profile's data with its parents' merged in, and which document each key came from."""
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise LoadError("a profile file holds one mapping", file=doc.file, line=1)
     item = doc.data.get("id") if isinstance(doc.data.get("id"), str) else None
     check_schema(doc, "profile", item)
     data = dict(doc.data)
+    sources = dict.fromkeys(data, doc)
     parent_name = data.pop("extends", None)
     if parent_name is None:
-        return data, doc.file
-    parent_path = _resolve(parent_name)
-    if parent_path.resolve() in seen:
-        raise LoadError(f"extends '{parent_name}' loops", file=doc.file, item=item, field="extends")
-    parent, _ = _merged(parent_path, (*seen, path.resolve()))
-    return {**parent, **data}, doc.file
+        return data, doc.file, sources
+    parent_path = _resolve(parent_name, path.parent)
+    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
+        raise LoadError(
+            f"extends '{parent_name}' loops",
+            file=doc.file,
+            line=doc.line_of(("extends",)),
+            item=item,
+            field="extends",
+        )
+    parent, _, parent_sources = _merged(parent_path, (*seen, path.resolve()))
+    return {**parent, **data}, doc.file, {**parent_sources, **sources}
 
 
 def load_profile(name: str) -> Profile:
     """Load, check and compile one profile; raise LoadError naming file, line and field."""
-    data, file = _merged(_resolve(name))
+    data, file, sources = _merged(_resolve(name))
     environments = tuple(
         Environment(
             name=env_name,
@@ -116,7 +129,14 @@ def load_profile(name: str) -> Profile:
     try:
         table = EndpointTable.parse(data.get("endpoints", {}), data.get("base_paths", []))
     except EndpointError as e:
-        raise LoadError(str(e), file=file, item=data["id"], field="endpoints") from None
+        doc = sources["endpoints"]
+        raise LoadError(
+            str(e),
+            file=doc.file,
+            line=doc.line_of(("endpoints", e.key)),
+            item=data["id"],
+            field=f"endpoints.{e.key}",
+        ) from None
     return Profile(
         id=data["id"],
         title=data["title"],

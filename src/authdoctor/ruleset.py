@@ -199,20 +199,29 @@ def load_ruleset(paths: Iterable[Path], disabled: Iterable[str] = ()) -> Ruleset
     """Load every rule under `paths`; raise LoadError on the first problem."""
     files = rule_files(paths)
     rules: dict[str, Rule] = {}
+    docs: dict[str, YamlDoc] = {}
     for file in files:
-        rule = compile_rule(load_yaml(file))
+        doc = load_yaml(file)
+        rule = compile_rule(doc)
         if rule.id in rules:
             raise LoadError(
-                f"duplicate rule id (also in {rules[rule.id].file})", file=str(file), item=rule.id
+                f"duplicate rule id (also in {rules[rule.id].file})",
+                file=str(file),
+                line=doc.line_of(("id",)),
+                item=rule.id,
+                field="id",
             )
         rules[rule.id] = rule
+        docs[rule.id] = doc
     for rule in rules.values():
         for target in sorted(rule.suppresses - rules.keys()):
+            index = list(docs[rule.id].data["suppresses"]).index(target)
             raise LoadError(
                 f"suppresses unknown rule '{target}'{did_you_mean(target, rules)}",
                 file=rule.file,
+                line=docs[rule.id].line_of(("suppresses", index)),
                 item=rule.id,
-                field="suppresses",
+                field=f"suppresses[{index}]",
             )
     off = set(disabled)
     for rule_id in sorted(off - rules.keys()):

@@ -48,6 +48,12 @@ def _walk(node: yaml.Node, path: YamlPath, file: str) -> Iterator[tuple[YamlPath
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise LoadError(
+                    "a key must be plain text, not a list or mapping",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                )
             key = key_node.value
             if key in seen:
                 raise LoadError(

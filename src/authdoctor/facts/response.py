@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -69,8 +70,14 @@ def bounded_body(message: http.Message, limit: int = MAX_BODY) -> bytes | None:
 def parse_http_date(value: str) -> float | None:
     """Seconds since the epoch of an HTTP Date; cached, as responses share their second."""
     try:
-        return parsedate_to_datetime(value).timestamp()
+        moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # asctime form: HTTP dates are always GMT (RFC 9110 5.6.7)
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.timestamp()
+    except (ValueError, OverflowError):
         return None
 
 

@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from functools import lru_cache
@@ -32,6 +33,7 @@ _SIGNATURE_BYTES: dict[str, tuple[int, ...]] = {
     "EdDSA": (64, 114), "Ed25519": (64,), "Ed448": (114,),
 }  # fmt: skip
 _RSA_BYTES = (128, 256, 384, 512)
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 DECODE_CACHE_SIZE = 4096
 
 
@@ -56,6 +58,8 @@ def fingerprint(token: str) -> str:
 def _signature_problem(alg: str, signature_segment: str) -> tuple[str, bool] | None:
     if alg == "none":
         return None
+    if not _BASE64URL.fullmatch(signature_segment):
+        return "the signature has characters that are not base64url", False
     if len(signature_segment) % 4 == 1:  # no base64 text has this length: a character is missing
         return "the signature's base64url text is one character short: the token was cut off", True
     padded = signature_segment + "=" * (-len(signature_segment) % 4)
@@ -110,7 +114,7 @@ def decode_token(token: str) -> DecodedToken:
         return _malformed(token, problem[0], problem[1])
     try:
         complete = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
-    except jwt.DecodeError as e:
+    except (jwt.PyJWTError, ValueError, TypeError) as e:
         return _malformed(token, f"does not decode as a JWT: {e}")
     header, claims = complete["header"], complete["payload"]
     return DecodedToken("jwt", fingerprint(token), len(token), header=header, claims=claims)
