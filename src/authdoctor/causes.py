@@ -17,6 +17,7 @@ ERROR_CAUSES: dict[str, str] = {
     "client_credentials_invalid": "the token endpoint rejected the client credentials",
     "refresh_token_invalid": "the token endpoint rejected the refresh token or grant",
     "invalid_scope_requested": "the token endpoint rejected the requested scope",
+    "token_request_invalid": "the token request itself is malformed or uses an unsupported grant",
     "api_key_invalid": "a non-OAuth API key was rejected",
     "unknown": "the request failed on auth but the evidence does not single out a cause",
 }
@@ -43,7 +44,8 @@ PRECEDENCE: tuple[str, ...] = (
     "missing_authorization", "wrong_header_name", "bad_scheme", "malformed_token",
     "wrong_token_type", "wrong_environment", "audience_mismatch", "signature_invalid",
     "clock_skew", "token_not_yet_valid", "token_expired", "insufficient_scope",
-    "client_credentials_invalid", "refresh_token_invalid", "invalid_scope_requested",
+    "token_request_invalid", "client_credentials_invalid", "refresh_token_invalid",
+    "invalid_scope_requested",
     "api_key_invalid", "token_revoked", "unknown",
 )  # fmt: skip
 PRECEDENCE_RANK: dict[str, int] = {cause: rank for rank, cause in enumerate(PRECEDENCE)}

@@ -35,6 +35,7 @@ from tests.unit.authflows import flow
 from tests.unit.authflows import response
 
 DEVICES = "https://api.xxx.com/v2/devices"
+TOKEN_ENDPOINT = "https://auth.xxx.com/oauth/token"
 EXPIRED_2H13 = {"issued": -8000 - 3600, "expires": -8000}  # exp 2 h 13 min 20 s before
 NO_TOKEN = {"error": None}  # Company X's answer when it found no usable token
 
@@ -218,6 +219,81 @@ FAILING: dict[str, Failing] = {
             "Still possible: token_revoked, signature_invalid",
             "curl -v",
         ),
+    ),
+    "client_credentials_invalid": Failing(
+        "client_credentials_invalid",
+        "client-authentication-failed",
+        lambda i: flow(
+            TOKEN_ENDPOINT,
+            method="POST",
+            headers=[("Content-Type", "application/x-www-form-urlencoded")],
+            content=b"grant_type=client_credentials&client_id=old-app&client_secret=s3cret",
+            resp=response(
+                401,
+                headers=[("WWW-Authenticate", 'Basic realm="Company X"')],
+                body={
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed",
+                },
+            ),
+        ),
+        ("did not accept client old-app (authenticated by form)", "Settings > API > Applications"),
+    ),
+    "refresh_token_invalid": Failing(
+        "refresh_token_invalid",
+        "refresh-token-rejected",
+        lambda i: flow(
+            TOKEN_ENDPOINT,
+            method="POST",
+            headers=[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Authorization", "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="),
+            ],
+            content=b"grant_type=refresh_token&refresh_token=rt-used-before",
+            resp=response(
+                400,
+                body={
+                    "error": "invalid_grant",
+                    "error_description": "The refresh token is invalid, expired or revoked",
+                },
+            ),
+        ),
+        ("refresh-token grant for client demo-client failed", "already used once"),
+    ),
+    "invalid_scope_requested": Failing(
+        "invalid_scope_requested",
+        "requested-scope-rejected",
+        lambda i: flow(
+            TOKEN_ENDPOINT,
+            method="POST",
+            headers=[("Content-Type", "application/x-www-form-urlencoded")],
+            content=b"grant_type=client_credentials&client_id=demo-client&client_secret=x&scope=read+billing%3Awrite",
+            resp=response(
+                400, body={"error": "invalid_scope", "error_description": "Scope not allowed"}
+            ),
+        ),
+        ("asked for the scopes [read, billing:write]",),
+    ),
+    "token_request_invalid": Failing(
+        "token_request_invalid",
+        "token-request-malformed",
+        lambda i: flow(
+            TOKEN_ENDPOINT,
+            method="POST",
+            headers=[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Authorization", "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="),
+            ],
+            content=b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
+            resp=response(
+                400,
+                body={
+                    "error": "invalid_request",
+                    "error_description": "Use only one client authentication method",
+                },
+            ),
+        ),
+        ('client authentication "both"',),
     ),
 }
 

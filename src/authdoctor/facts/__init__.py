@@ -11,6 +11,7 @@ from typing import Any
 
 from mitmproxy import http
 
+from authdoctor.facts import token_endpoint
 from authdoctor.facts.candidates import open_causes
 from authdoctor.facts.environment import claims_ok
 from authdoctor.facts.environment import issuer_facts
@@ -71,6 +72,15 @@ def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
     return RequestSide(facts, decoded, profile, environment, _request_fingerprint(request))
 
 
+def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> Facts:
+    requested, sent_refresh = token_endpoint.request_facts(flow.request)
+    out = {**requested, **token_endpoint.response_facts(flow.response, requested, sent_refresh)}
+    # An RFC 6749 error from the token endpoint is the failure this flow is about.
+    if facts.get("response.auth_error") in token_endpoint.TOKEN_ERRORS:
+        out["response.auth_failed"] = True
+    return out
+
+
 def extract_facts(
     flow: http.HTTPFlow, settings: Settings, side: RequestSide | None = None
 ) -> tuple[Facts, DecodedToken | None]:
@@ -79,7 +89,10 @@ def extract_facts(
         side = request_side(flow, settings)
     facts = dict(side.facts)
     facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
-    facts.update(scope_facts(flow.request, side.profile, facts))
+    if facts["request.kind"] == "token_endpoint":
+        facts.update(_token_endpoint_facts(flow, facts))
+    else:
+        facts.update(scope_facts(flow.request, side.profile, facts))
     if facts.get("response.auth_failed"):
         facts["analysis.open_causes"] = open_causes(facts)
     return facts, side.decoded

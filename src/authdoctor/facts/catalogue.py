@@ -131,6 +131,16 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("env.mismatch", "bool", "the token's environment differs from the host's"),
     ("env.expected_issuers", "list", "issuers of the request host's environment"),
     ("oauth.token_endpoint", "str", "token endpoint of the request's environment"),
+    # token endpoint calls (request.kind == token_endpoint)
+    ("oauth.grant_type", "str", "grant_type of the token request"),
+    ("oauth.client_auth", "str", "basic | form | both | client_assertion | none"),
+    ("oauth.client_id", "str", "client_id sent (form field or HTTP Basic user)"),
+    ("oauth.scope_requested", "list", "scopes asked for"),
+    ("oauth.expires_in", "int", "expires_in of a successful token response"),
+    ("oauth.scope_granted", "list", "scope of a successful token response"),
+    ("oauth.scope_narrowed", "bool", "fewer scopes were granted than asked for"),
+    ("oauth.refresh_issued", "bool", "the response carries a refresh token"),
+    ("oauth.refresh_rotated", "bool", "the refresh token returned differs from the one sent"),
     # settings and derived analysis
     ("config.leeway_s", "int", "clock leeway in seconds"),
     ("config.refresh_window_s", "int", "refresh this many seconds before exp"),
