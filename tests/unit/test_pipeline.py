@@ -54,6 +54,30 @@ class Failing:
     shows: tuple[str, ...]  # real values the comment must contain
 
 
+def _token_call(
+    form: bytes,
+    status: int,
+    error: str,
+    description: str,
+    *,
+    basic: bool = False,
+    challenge: str | None = None,
+) -> http.HTTPFlow:
+    """A POST to Company X's token endpoint answered with an RFC 6749 error."""
+    headers = [("Content-Type", "application/x-www-form-urlencoded")]
+    if basic:
+        headers.append(("Authorization", "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="))
+    answer_headers = [("WWW-Authenticate", challenge)] if challenge else []
+    body = {"error": error, "error_description": description}
+    return flow(
+        TOKEN_ENDPOINT,
+        method="POST",
+        headers=headers,
+        content=form,
+        resp=response(status, headers=answer_headers, body=body),
+    )
+
+
 def _cut_off(token: str) -> str:
     """The RS256 signature (342 characters) cut to 140: a column length limit."""
     return token[: len(token) - 202]
@@ -223,75 +247,48 @@ FAILING: dict[str, Failing] = {
     "client_credentials_invalid": Failing(
         "client_credentials_invalid",
         "client-authentication-failed",
-        lambda i: flow(
-            TOKEN_ENDPOINT,
-            method="POST",
-            headers=[("Content-Type", "application/x-www-form-urlencoded")],
-            content=b"grant_type=client_credentials&client_id=old-app&client_secret=s3cret",
-            resp=response(
-                401,
-                headers=[("WWW-Authenticate", 'Basic realm="Company X"')],
-                body={
-                    "error": "invalid_client",
-                    "error_description": "Client authentication failed",
-                },
-            ),
+        lambda i: _token_call(
+            b"grant_type=client_credentials&client_id=old-app&client_secret=s3cret",
+            401,
+            "invalid_client",
+            "Client authentication failed",
+            challenge='Basic realm="Company X"',
         ),
         ("did not accept client old-app (authenticated by form)", "Settings > API > Applications"),
     ),
     "refresh_token_invalid": Failing(
         "refresh_token_invalid",
         "refresh-token-rejected",
-        lambda i: flow(
-            TOKEN_ENDPOINT,
-            method="POST",
-            headers=[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Authorization", "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="),
-            ],
-            content=b"grant_type=refresh_token&refresh_token=rt-used-before",
-            resp=response(
-                400,
-                body={
-                    "error": "invalid_grant",
-                    "error_description": "The refresh token is invalid, expired or revoked",
-                },
-            ),
+        lambda i: _token_call(
+            b"grant_type=refresh_token&refresh_token=rt-used-before",
+            400,
+            "invalid_grant",
+            "The refresh token is invalid, expired or revoked",
+            basic=True,
         ),
         ("refresh-token grant for client demo-client failed", "already used once"),
     ),
     "invalid_scope_requested": Failing(
         "invalid_scope_requested",
         "requested-scope-rejected",
-        lambda i: flow(
-            TOKEN_ENDPOINT,
-            method="POST",
-            headers=[("Content-Type", "application/x-www-form-urlencoded")],
-            content=b"grant_type=client_credentials&client_id=demo-client&client_secret=x&scope=read+billing%3Awrite",
-            resp=response(
-                400, body={"error": "invalid_scope", "error_description": "Scope not allowed"}
-            ),
+        lambda i: _token_call(
+            b"grant_type=client_credentials&client_id=demo-client&client_secret=x"
+            b"&scope=read+billing%3Awrite",
+            400,
+            "invalid_scope",
+            "Scope not allowed",
         ),
         ("asked for the scopes [read, billing:write]",),
     ),
     "token_request_invalid": Failing(
         "token_request_invalid",
         "token-request-malformed",
-        lambda i: flow(
-            TOKEN_ENDPOINT,
-            method="POST",
-            headers=[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Authorization", "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="),
-            ],
-            content=b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
-            resp=response(
-                400,
-                body={
-                    "error": "invalid_request",
-                    "error_description": "Use only one client authentication method",
-                },
-            ),
+        lambda i: _token_call(
+            b"grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
+            400,
+            "invalid_request",
+            "Use only one client authentication method",
+            basic=True,
         ),
         ('client authentication "both"',),
     ),

@@ -18,6 +18,7 @@ from authdoctor.facts.environment import issuer_facts
 from authdoctor.facts.environment import profile_facts
 from authdoctor.facts.header import header_facts
 from authdoctor.facts.request import request_facts
+from authdoctor.facts.response import TOKEN_ENDPOINT_ERRORS
 from authdoctor.facts.response import response_facts
 from authdoctor.facts.scope import scope_facts
 from authdoctor.facts.token import DecodedToken
@@ -76,7 +77,7 @@ def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> Facts:
     requested, sent_refresh = token_endpoint.request_facts(flow.request)
     out = {**requested, **token_endpoint.response_facts(flow.response, requested, sent_refresh)}
     # An RFC 6749 error from the token endpoint is the failure this flow is about.
-    if facts.get("response.auth_error") in token_endpoint.TOKEN_ERRORS:
+    if facts.get("response.auth_error") in TOKEN_ENDPOINT_ERRORS:
         out["response.auth_failed"] = True
     return out
 

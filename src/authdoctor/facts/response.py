@@ -20,21 +20,24 @@ from authdoctor.profiles import Profile
 from authdoctor.timefmt import human_duration
 from authdoctor.timefmt import iso_utc
 
-# Error codes with a meaning fixed by RFC 6749 section 5.2 and RFC 6750 section 3.1.
-OAUTH_ERROR_CODES = frozenset(
+# Error codes with a meaning fixed by RFC 6749 section 5.2 (token endpoint) and RFC 6750
+# section 3.1 (resource servers) and RFC 9449 (DPoP).
+TOKEN_ENDPOINT_ERRORS = frozenset(
     {
-        "invalid_token",
-        "insufficient_scope",
         "invalid_request",
         "invalid_client",
         "invalid_grant",
         "unauthorized_client",
         "unsupported_grant_type",
         "invalid_scope",
-        "access_denied",
-        "invalid_dpop_proof",
     }
 )
+OAUTH_ERROR_CODES = TOKEN_ENDPOINT_ERRORS | {
+    "invalid_token",
+    "insufficient_scope",
+    "access_denied",
+    "invalid_dpop_proof",
+}
 REQUEST_ID_HEADERS = (
     "x-request-id",
     "request-id",

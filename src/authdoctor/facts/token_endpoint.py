@@ -19,17 +19,6 @@ from mitmproxy import http
 from authdoctor.facts.response import bounded_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-# RFC 6749 section 5.2 errors: each means the token request failed.
-TOKEN_ERRORS = frozenset(
-    {
-        "invalid_request",
-        "invalid_client",
-        "invalid_grant",
-        "unauthorized_client",
-        "unsupported_grant_type",
-        "invalid_scope",
-    }
-)
 
 
 def _form(request: http.Request) -> dict[str, str]:
