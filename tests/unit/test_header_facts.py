@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from mitmproxy import http
+from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
 from authdoctor.facts.header import Credential
 from authdoctor.facts.header import header_facts
+from authdoctor.facts.request import is_loopback
 from authdoctor.facts.request import redacted_url
+from authdoctor.facts.request import secret_query_params
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtMzI"
 
@@ -373,3 +376,38 @@ def test_redacted_url_never_contains_secret_values(secret: str) -> None:
     url = redacted_url(_request(path=path))
     assert f"={secret}" not in url
     assert url.count("=REDACTED") == 4
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("api.localhost", True),
+        ("api.xxx.com", False),
+        ("10.0.0.1", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("?client_secret=s&limit=5", ["client_secret"]),
+        ("?refresh_token=r&password=p", ["refresh_token", "password"]),
+        ("?access_token=t", ["access_token"]),
+        ("?code=abc&state=x", []),
+        ("?limit=5", []),
+        ("", []),
+    ],
+)
+def test_secret_query_params_names_never_values(query: str, names: list[str]) -> None:
+    f = tflow.tflow()
+    f.request.path = "/v2/devices" + query
+    assert secret_query_params(f.request) == names

@@ -112,6 +112,7 @@ def test_jwt_facts_in_full() -> None:
         "token.iat_in_future": False,
         "token.iat_ahead": "10 min",
         "token.lifetime": "1 h",
+        "token.lifetime_s": 3600,
     }
     assert decoded is not None
     assert decoded.header == {"alg": "HS256", "kid": "k1", "typ": "JWT"}

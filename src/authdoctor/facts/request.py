@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,9 +51,40 @@ def is_token_request(request: http.Request, token_endpoint: str | None) -> bool:
     )
 
 
+# Secrets that must never travel in a URL; `code` is left out, as the authorization-code
+# redirect carries it by design (RFC 6749 section 4.1.2).
+_URL_SECRETS = _SECRET_QUERY - {"code", "sig"}
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: plain HTTP there never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def secret_query_params(request: http.Request) -> list[str]:
+    """Names of query parameters that carry secrets (never their values)."""
+    if "?" not in request.path:
+        return []
+    return [name for name in request.query if name.lower() in _URL_SECRETS]
+
+
 def request_facts(request: http.Request, token_endpoint: str | None) -> dict[str, Any]:
+    facts = _request_line_facts(request, token_endpoint)
+    if secrets := secret_query_params(request):
+        facts["request.secret_query_params"] = secrets
+    return facts
+
+
+def _request_line_facts(request: http.Request, token_endpoint: str | None) -> dict[str, Any]:
     return {
         "request.kind": "token_endpoint" if is_token_request(request, token_endpoint) else "api",
+        "request.is_loopback": is_loopback(request.host),
         "request.method": request.method,
         "request.url": Deferred(redacted_url, request),
         "request.host": request.pretty_host,

@@ -167,6 +167,7 @@ def _time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) ->
         facts["token.iat_ahead"] = Deferred(human_duration, iat - now)
         if exp is not None:
             facts["token.lifetime"] = Deferred(human_duration, exp - iat)
+            facts["token.lifetime_s"] = int(exp - iat)
     return facts
 
 
