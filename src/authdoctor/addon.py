@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from pathlib import Path
 
 from mitmproxy import ctx
@@ -107,7 +108,6 @@ class AuthDoctor:
             self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
         except (ValueError, AuthDoctorError) as e:
             logger.error(f"authdoctor: rules not reloaded, the previous rules stay active: {e}")
-            self._watched = current
             return False
         logger.info("authdoctor: rules reloaded after an edit")
         return True
@@ -145,14 +145,16 @@ class AuthDoctor:
         log_line(flow, result.diagnosis, result.facts["request.url"])
 
     def _log_failure(self, flow: http.HTTPFlow, error: Exception) -> None:
-        key = f"{type(error).__name__}:{error}"
+        """Log a bug of ours once per place it happens. The exception's message is left out:
+        it may quote traffic, and traffic carries tokens."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "?"
+        key = f"{type(error).__name__} at {where}"
         if key in self._failures_logged:
             return
         self._failures_logged.add(key)
         with contextlib.suppress(Exception):
             logger.error(
-                f"authdoctor: internal error while analysing a flow to {flow.request.pretty_host} "
-                f"(the flow passed through untouched; further identical errors are not logged): "
-                f"{type(error).__name__}: {error}",
-                exc_info=True,
+                f"authdoctor: internal error while analysing a flow to {flow.request.host} "
+                f"(the flow passed through untouched; this error is logged once): {key}"
             )
