@@ -103,6 +103,10 @@ def _compile_leaf(node: dict[str, Any], path: YamlPath) -> Predicate:
     ((fact, spec),) = node.items()
     if fact not in CATALOGUE:
         raise ConditionError(f"unknown fact '{fact}'{did_you_mean(fact, CATALOGUE)}", path)
+    if CATALOGUE[fact].text_only:
+        raise ConditionError(
+            f"'{fact}' is text for explanations only; test the facts it is made from", path
+        )
     if isinstance(spec, dict):
         if len(spec) != 1:
             raise ConditionError("an operator mapping holds exactly one operator", (*path, fact))

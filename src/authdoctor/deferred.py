@@ -2,7 +2,8 @@
 
 Most flows are healthy and render nothing, so formatting times and URLs for every flow would
 be wasted work on the proxy's event loop. A Deferred holds the function and its arguments and
-formats on first use; conditions cannot test such facts (the catalogue marks them text-only).
+formats on first use; conditions cannot test such facts (catalogue.TEXT_ONLY, checked when
+rules load).
 """
 
 from __future__ import annotations

@@ -10,18 +10,25 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from authdoctor.conditions import ConditionError
 from authdoctor.conditions import compile_condition
+from authdoctor.deferred import Deferred
 from authdoctor.endpoints import EndpointError
 from authdoctor.endpoints import EndpointTable
 from authdoctor.errors import LoadError
+from authdoctor.facts import extract_facts
+from authdoctor.facts.catalogue import CATALOGUE
 from authdoctor.profiles import load_profile
 from authdoctor.ruleset import load_ruleset
+from authdoctor.settings import Settings
 from authdoctor.templates import TemplateError
 from authdoctor.templates import compile_template
 from authdoctor.yamldoc import parse_yaml
+from tests.unit.authflows import flow
+from tests.unit.authflows import response
 
 # --- conditions ------------------------------------------------------------------------
 
@@ -168,6 +175,12 @@ COMPILE_ERRORS = [
                  ("when", "token.fingerprint", "exists"), id="exists-not-bool"),
     pytest.param([{"token.expired": True}], "a condition is a mapping with exactly one key",
                  ("when",), id="list-at-top"),
+    pytest.param({"request.url": {"matches": "/v2/"}},
+                 "'request.url' is text for explanations only; test the facts it is made from",
+                 ("when",), id="text-only-fact"),
+    pytest.param({"response.summary": "401"},
+                 "'response.summary' is text for explanations only; test the facts it is made from",
+                 ("when",), id="text-only-equals"),
 ]  # fmt: skip
 
 
@@ -823,3 +836,17 @@ def test_endpoint_table_errors(table: dict, message: str) -> None:
     with pytest.raises(EndpointError) as caught:
         EndpointTable.parse(table, [])
     assert str(caught.value) == message
+
+
+def test_every_lazily_formatted_fact_is_marked_text_only() -> None:
+    """A Deferred value reaching a condition would silently never match `matches`."""
+    token = jwt.encode({"exp": 1, "iat": 1, "nbf": 1}, "k" * 32, algorithm="HS256")
+    f = flow(
+        "https://api.example.com/v1/x?limit=1",
+        headers=[("Authorization", f"Bearer {token}")],
+        resp=response(401),
+    )
+    facts, _ = extract_facts(f, Settings())
+    deferred = {name for name, value in facts.items() if isinstance(value, Deferred)}
+    assert deferred
+    assert {name for name in deferred if not CATALOGUE[name].text_only} == set()

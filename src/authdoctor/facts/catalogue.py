@@ -26,6 +26,7 @@ class FactSpec:
     name: str
     type: FactType
     description: str
+    text_only: bool = False  # formatted lazily for explanations; conditions may not test it
 
 
 _TABLE: tuple[tuple[str, FactType, str], ...] = (
@@ -150,4 +151,17 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("analysis.open_causes", "list", "causes the evidence cannot rule out"),
 )
 
-CATALOGUE: dict[str, FactSpec] = {name: FactSpec(name, t, d) for name, t, d in _TABLE}
+# Text formatted only when an explanation is rendered (see deferred.py): conditions test the
+# facts these are made from (request.path, token.expired, response.clock_offset_s, ...).
+TEXT_ONLY = frozenset(
+    {
+        "request.url", "request.sent_iso", "token.exp_iso", "token.expires_in",
+        "token.expired_ago", "token.nbf_iso", "token.valid_in", "token.iat_iso",
+        "token.iat_ahead", "token.lifetime", "response.date_iso", "response.clock_offset",
+        "response.summary",
+    }
+)  # fmt: skip
+
+CATALOGUE: dict[str, FactSpec] = {
+    name: FactSpec(name, t, d, name in TEXT_ONLY) for name, t, d in _TABLE
+}
