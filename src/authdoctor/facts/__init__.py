@@ -23,7 +23,6 @@ from authdoctor.facts.response import response_facts
 from authdoctor.facts.scope import scope_facts
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
-from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
 from authdoctor.settings import Settings
 
@@ -38,7 +37,6 @@ class RequestSide:
     facts: Facts
     decoded: DecodedToken | None
     profile: Profile | None
-    environment: Environment | None
     fingerprint: tuple[object, ...]
 
     def still_matches(self, request: http.Request) -> bool:
@@ -70,7 +68,7 @@ def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
         facts.update(issuer_facts(facts, profile, environment))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
-    return RequestSide(facts, decoded, profile, environment, _request_fingerprint(request))
+    return RequestSide(facts, decoded, profile, _request_fingerprint(request))
 
 
 def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> Facts:

@@ -55,6 +55,11 @@ def fingerprint(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
 
 
+def _b64url_decode(segment: str) -> bytes:
+    """JWT segments are base64url without padding (RFC 7515 section 2)."""
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
 def _signature_problem(alg: str, signature_segment: str) -> tuple[str, bool] | None:
     if alg == "none":
         return None
@@ -62,9 +67,8 @@ def _signature_problem(alg: str, signature_segment: str) -> tuple[str, bool] | N
         return "the signature has characters that are not base64url", False
     if len(signature_segment) % 4 == 1:  # no base64 text has this length: a character is missing
         return "the signature's base64url text is one character short: the token was cut off", True
-    padded = signature_segment + "=" * (-len(signature_segment) % 4)
     try:
-        size = len(base64.urlsafe_b64decode(padded))
+        size = len(_b64url_decode(signature_segment))
     except (binascii.Error, ValueError):
         return "the signature is not valid base64url", False
     expected = _RSA_BYTES if alg[:2] in ("RS", "PS") else _SIGNATURE_BYTES.get(alg)
@@ -82,7 +86,7 @@ def _header_alg(segment: str) -> str:
     """The alg of a JWT header segment, read leniently ('' when unreadable): PyJWT's own
     header reader also decodes the signature, and a cut signature would stop it."""
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = json.loads(_b64url_decode(segment))
     except (binascii.Error, ValueError, RecursionError):
         return ""
     return str(header.get("alg", "")) if isinstance(header, dict) else ""
