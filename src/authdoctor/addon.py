@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import traceback
 from pathlib import Path
 
+from mitmproxy import command
 from mitmproxy import ctx
 from mitmproxy import exceptions
 from mitmproxy import http
 from mitmproxy.addonmanager import Loader
+from mitmproxy.log import ALERT
 
 from authdoctor.analysis import Analysis
 from authdoctor.analysis import analyze
@@ -28,6 +31,9 @@ from authdoctor.profiles import load_profiles
 from authdoctor.rejected_requests import RejectedRequestWatcher
 from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
+from authdoctor.session_record import record
+from authdoctor.session_summary import session_summary
+from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
 from authdoctor.watcher import snapshot
 
@@ -50,6 +56,7 @@ class AuthDoctor:
         self._pending: dict[str, RequestSide] = {}
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
+        self.sessions = SessionStore()
 
     def load(self, loader: Loader) -> None:
         for name, typespec, default, help_text in OPTIONS:
@@ -75,6 +82,11 @@ class AuthDoctor:
         ruleset = load_ruleset(parsed.rule_paths, parsed.disabled)
         profile_files = tuple(Path(p.file) for p in profiles)
         self.settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
+        if (self.sessions.max_tokens, self.sessions.max_clients) != (
+            parsed.session_tokens,
+            parsed.session_clients,
+        ):
+            self.sessions = SessionStore(parsed.session_tokens, parsed.session_clients)
         self.ruleset = ruleset
         self.hosts = parsed.hosts
         self._watch_paths = (*parsed.rule_paths, *profile_files)
@@ -120,7 +132,7 @@ class AuthDoctor:
             self._pending[flow.id] = side
             if len(self._pending) > PENDING_LIMIT:
                 self._pending.pop(next(iter(self._pending)))
-            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side))
+            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side, self.sessions))
         except Exception as e:
             self._log_failure(flow, e)
 
@@ -136,9 +148,18 @@ class AuthDoctor:
             side = self._pending.pop(flow.id, None)
             if not is_relevant(flow, self.settings, self.hosts):
                 return
-            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side))
+            result = analyze(flow, self.ruleset, self.settings, side, self.sessions)
+            self._annotate(flow, result)
+            record(self.sessions, flow, result.facts, result.diagnosis)
         except Exception as e:
             self._log_failure(flow, e)
+
+    @command.command("authdoctor.summary")
+    def summary(self) -> str:
+        """Session summary: failures by cause, token requests, tokens in use, clock offset."""
+        text = session_summary(self.sessions, time.time())
+        logger.log(ALERT, text)
+        return text
 
     def _annotate(self, flow: http.HTTPFlow, result: Analysis) -> None:
         annotate(flow, result.diagnosis, result.token_summary())

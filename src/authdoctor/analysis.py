@@ -13,6 +13,7 @@ from authdoctor.facts import RequestSide
 from authdoctor.facts import extract_facts
 from authdoctor.facts.token import DecodedToken
 from authdoctor.ruleset import Ruleset
+from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
 
 _CREDENTIAL_HEADERS = ("authorization",)
@@ -51,7 +52,11 @@ def is_relevant(flow: http.HTTPFlow, settings: Settings, hosts: frozenset[str]) 
 
 
 def analyze(
-    flow: http.HTTPFlow, ruleset: Ruleset, settings: Settings, side: RequestSide | None = None
+    flow: http.HTTPFlow,
+    ruleset: Ruleset,
+    settings: Settings,
+    side: RequestSide | None = None,
+    store: SessionStore | None = None,
 ) -> Analysis:
-    facts, token = extract_facts(flow, settings, side)
+    facts, token = extract_facts(flow, settings, side, store)
     return Analysis(facts, diagnose(ruleset.evaluate(facts), facts), token)

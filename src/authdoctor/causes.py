@@ -32,6 +32,9 @@ WARNING_CAUSES: dict[str, str] = {
     "insecure_token_alg": "the token uses an insecure algorithm",
     "long_lived_token": "the token lives unusually long",
     "lenient_server": "the server accepted a request that a strict server would reject",
+    "retry_loop": "the same failing request is repeated unchanged",
+    "superseded_token": "an older token is used after a newer one was issued",
+    "scope_narrowed": "the token endpoint granted fewer scopes than asked for",
 }
 
 ALL_CAUSES: dict[str, str] = {**ERROR_CAUSES, **WARNING_CAUSES}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from authdoctor.paths import default_rule_packs
+from authdoctor.sessions import DEFAULT_MAX_CLIENTS
+from authdoctor.sessions import DEFAULT_MAX_TOKENS
 from authdoctor.settings import DEFAULT_LEEWAY_S
 from authdoctor.settings import DEFAULT_REFRESH_WINDOW_S
 
@@ -44,6 +46,18 @@ OPTIONS: tuple[tuple[str, type, object, str], ...] = (
         "Clock leeway in seconds for exp, nbf and iat, and the clock offset that counts as skew.",
     ),
     (
+        "authdoctor_session_tokens",
+        str,
+        str(DEFAULT_MAX_TOKENS),
+        "How many distinct tokens the session store remembers (least recently used go first).",
+    ),
+    (
+        "authdoctor_session_clients",
+        str,
+        str(DEFAULT_MAX_CLIENTS),
+        "How many distinct clients the session store remembers.",
+    ),
+    (
         "authdoctor_refresh_window",
         str,
         str(DEFAULT_REFRESH_WINDOW_S),
@@ -60,6 +74,8 @@ class ParsedOptions:
     hosts: frozenset[str]
     leeway_s: int
     refresh_window_s: int
+    session_tokens: int
+    session_clients: int
 
 
 def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
@@ -73,6 +89,17 @@ def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
     return seconds
 
 
+def parse_count(name: str, value: str, maximum: int = 10_000_000) -> int:
+    """A whole number from 1 to `maximum`."""
+    try:
+        count = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if not 1 <= count <= maximum:
+        raise ValueError(f"{name} must be between 1 and {maximum}, not {count}")
+    return count
+
+
 def parse_options(values: dict[str, object]) -> ParsedOptions:
     """Check every option value; raise ValueError naming the option."""
     extra = tuple(Path(p).expanduser() for p in values["authdoctor_rules"])  # type: ignore[union-attr]
@@ -84,5 +111,11 @@ def parse_options(values: dict[str, object]) -> ParsedOptions:
         leeway_s=parse_seconds("authdoctor_leeway", str(values["authdoctor_leeway"]), 3600),
         refresh_window_s=parse_seconds(
             "authdoctor_refresh_window", str(values["authdoctor_refresh_window"])
+        ),
+        session_tokens=parse_count(
+            "authdoctor_session_tokens", str(values["authdoctor_session_tokens"])
+        ),
+        session_clients=parse_count(
+            "authdoctor_session_clients", str(values["authdoctor_session_clients"])
         ),
     )

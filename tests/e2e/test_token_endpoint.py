@@ -45,6 +45,9 @@ def test_rotated_refresh_token_replayed(proxy: Proxy, production: Sandbox) -> No
     healthy = proxy.flow_for("refresh-once").metadata["authdoctor"]
     assert healthy["cause"] is None and healthy["findings"] == []
     flow = proxy.flow_for("refresh-again")
-    assert flow.metadata["authdoctor"]["cause"] == "refresh_token_invalid"
-    assert "already used once" in flow.comment
+    meta = flow.metadata["authdoctor"]
+    assert meta["cause"] == "refresh_token_invalid"
+    assert meta["findings"][0]["rule"] == "rotated-refresh-token-replayed"
+    assert "exchanged this refresh token" in flow.comment
+    assert all(f["rule"] != "refresh-storm" for f in meta["findings"])  # one after the other
     assert refresh not in flow.comment

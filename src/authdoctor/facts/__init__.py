@@ -11,6 +11,7 @@ from typing import Any
 
 from mitmproxy import http
 
+from authdoctor.facts import session
 from authdoctor.facts import token_endpoint
 from authdoctor.facts.candidates import open_causes
 from authdoctor.facts.environment import claims_ok
@@ -24,6 +25,7 @@ from authdoctor.facts.scope import scope_facts
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
 from authdoctor.profiles import Profile
+from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
 
 type Facts = dict[str, Any]
@@ -71,27 +73,42 @@ def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
     return RequestSide(facts, decoded, profile, _request_fingerprint(request))
 
 
-def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> Facts:
+def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> tuple[Facts, str | None]:
     requested, sent_refresh = token_endpoint.request_facts(flow.request)
     out = {**requested, **token_endpoint.response_facts(flow.response, requested, sent_refresh)}
     # An RFC 6749 error from the token endpoint is the failure this flow is about.
     if facts.get("response.auth_error") in TOKEN_ENDPOINT_ERRORS:
         out["response.auth_failed"] = True
-    return out
+    return out, sent_refresh
 
 
 def extract_facts(
-    flow: http.HTTPFlow, settings: Settings, side: RequestSide | None = None
+    flow: http.HTTPFlow,
+    settings: Settings,
+    side: RequestSide | None = None,
+    store: SessionStore | None = None,
 ) -> tuple[Facts, DecodedToken | None]:
-    """Every fact of this flow, reusing the request hook's work when it still applies."""
+    """Every fact of this flow, reusing the request hook's work when it still applies, and
+    what the session saw before it when a store is given."""
     if side is None or not side.still_matches(flow.request):
         side = request_side(flow, settings)
     facts = dict(side.facts)
     facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
+    now = flow.request.timestamp_start
     if facts["request.kind"] == "token_endpoint":
-        facts.update(_token_endpoint_facts(flow, facts))
+        call, sent_refresh = _token_endpoint_facts(flow, facts)
+        facts.update(call)  # names the client, so before the session lookup
+        if store is not None:
+            client = store.clients.peek(session.client_key(flow, facts, store))
+            facts.update(session.token_call_facts(store, client, facts, now, sent_refresh))
     else:
+        if store is not None:
+            client = store.clients.peek(session.client_key(flow, facts, store))
+            facts.update(session.issued_token_facts(store, facts, now, settings))
+            facts.update(session.api_session_facts(store, client, facts, flow.request))
         facts.update(scope_facts(flow.request, side.profile, facts))
+    if store is not None:
+        facts.update(session.clock_facts(store, settings.leeway_s))
     if facts.get("response.auth_failed"):
         facts["analysis.open_causes"] = open_causes(facts)
     return facts, side.decoded

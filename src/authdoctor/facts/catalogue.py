@@ -145,6 +145,21 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("oauth.scope_narrowed", "bool", "fewer scopes were granted than asked for"),
     ("oauth.refresh_issued", "bool", "the response carries a refresh token"),
     ("oauth.refresh_rotated", "bool", "the refresh token returned differs from the one sent"),
+    # session: what earlier flows of this proxy session showed (bounded store)
+    ("session.rejected_before", "bool", "the API already answered 401 to this very token"),
+    ("session.rejected_ago", "str", "how long ago that 401 came"),
+    ("session.identical_failures", "int", "earlier failures of the same method, path and token"),
+    ("session.superseded", "bool", "a newer token was issued to this client before this use"),
+    ("session.token_requests_last_minute", "int", "token requests of this client in 60 s"),
+    ("session.concurrent_refresh", "bool", "another refresh of this client was still in flight"),
+    ("session.reactive_refresh", "bool", "the client's token had expired or died of expiry"),
+    ("session.refresh_replayed", "bool", "this refresh token was already exchanged (rotated)"),
+    ("session.refresh_replayed_ago", "str", "how long ago it was exchanged"),
+    ("session.clock_offset_median_s", "int", "median server clock offset over the session"),
+    ("session.clock_offset_spread_s", "int", "spread (interquartile) of those offsets"),
+    ("session.clock_samples", "int", "how many answers carried a Date"),
+    ("session.clock_skewed", "bool", "the median offset exceeds the leeway"),
+    ("session.clock_offset", "str", "the session's clock offset in words"),
     # settings and derived analysis
     ("config.leeway_s", "int", "clock leeway in seconds"),
     ("config.refresh_window_s", "int", "refresh this many seconds before exp"),
@@ -158,7 +173,8 @@ TEXT_ONLY = frozenset(
         "request.url", "request.sent_iso", "token.exp_iso", "token.expires_in",
         "token.expired_ago", "token.nbf_iso", "token.valid_in", "token.iat_iso",
         "token.iat_ahead", "token.lifetime", "response.date_iso", "response.clock_offset",
-        "response.summary",
+        "response.summary", "session.rejected_ago", "session.refresh_replayed_ago",
+        "session.clock_offset",
     }
 )  # fmt: skip
 

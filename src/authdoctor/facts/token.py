@@ -148,7 +148,7 @@ def _scopes(claims: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> dict[str, Any]:
+def time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     exp, nbf, iat = _number(claims, "exp"), _number(claims, "nbf"), _number(claims, "iat")
     facts["token.time_known"] = exp is not None
@@ -208,5 +208,5 @@ def token_facts(
     facts["token.has_scope_claim"] = scopes is not None
     if scopes is not None:
         facts["token.scopes"] = scopes
-    facts.update(_time_facts(claims, now, leeway, window))
+    facts.update(time_facts(claims, now, leeway, window))
     return facts, decoded

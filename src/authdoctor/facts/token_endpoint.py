@@ -11,12 +11,14 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mitmproxy import http
 
 from authdoctor.facts.response import bounded_body
+from authdoctor.facts.token import fingerprint
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -72,42 +74,57 @@ def request_facts(request: http.Request) -> tuple[dict[str, Any], str | None]:
     return facts, (_digest(refresh) if refresh else None)
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a successful token response handed out, by fingerprint and digest only."""
+
+    access_fingerprint: str
+    refresh_digest: str | None
+    expires_in: int | None
+    scopes: tuple[str, ...] | None
+
+
+def parse_grant(response: http.Response | None) -> Grant | None:
+    """The grant in a 200 token response; None for anything else. Never raises."""
+    if response is None or response.status_code != 200:
+        return None
+    body = bounded_body(response)
+    text = body.decode("utf-8", "replace") if body else ""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        answer = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
+        return None
+    expires_in = answer.get("expires_in")
+    scope = answer.get("scope")
+    refresh = answer.get("refresh_token")
+    return Grant(
+        access_fingerprint=fingerprint(answer["access_token"]),
+        refresh_digest=_digest(refresh) if isinstance(refresh, str) and refresh else None,
+        expires_in=expires_in
+        if isinstance(expires_in, int) and not isinstance(expires_in, bool)
+        else None,
+        scopes=tuple(scope.split()) if isinstance(scope, str) else None,
+    )
+
+
 def response_facts(
     response: http.Response | None, requested: dict[str, Any], sent_refresh: str | None
 ) -> dict[str, Any]:
     """The shape of a successful token response (its error is read like any API error)."""
-    facts: dict[str, Any] = {}
-    if response is None or response.status_code != 200:
-        return facts
-    body = bounded_body(response)
-    text = body.decode("utf-8", "replace") if body else ""
-    if not text.lstrip().startswith("{"):
-        return facts
-    try:
-        answer = json.loads(text)
-    except (ValueError, RecursionError):
-        return facts
-    if not isinstance(answer, dict) or "access_token" not in answer:
-        return facts
-    facts.update(_grant_facts(answer, requested, sent_refresh))
-    return facts
-
-
-def _grant_facts(
-    answer: dict[str, Any], requested: dict[str, Any], sent_refresh: str | None
-) -> dict[str, Any]:
-    facts: dict[str, Any] = {}
-    expires_in = answer.get("expires_in")
-    if isinstance(expires_in, int) and not isinstance(expires_in, bool):
-        facts["oauth.expires_in"] = expires_in
-    granted = answer.get("scope")
-    if isinstance(granted, str):
-        facts["oauth.scope_granted"] = granted.split()
-        asked = requested.get("oauth.scope_requested")
-        if asked:
-            facts["oauth.scope_narrowed"] = not set(asked) <= set(granted.split())
-    refresh = answer.get("refresh_token")
-    facts["oauth.refresh_issued"] = isinstance(refresh, str) and bool(refresh)
-    if sent_refresh and isinstance(refresh, str):
-        facts["oauth.refresh_rotated"] = _digest(refresh) != sent_refresh
+    grant = parse_grant(response)
+    if grant is None:
+        return {}
+    facts: dict[str, Any] = {"oauth.refresh_issued": grant.refresh_digest is not None}
+    if grant.expires_in is not None:
+        facts["oauth.expires_in"] = grant.expires_in
+    if grant.scopes is not None:
+        facts["oauth.scope_granted"] = list(grant.scopes)
+        if asked := requested.get("oauth.scope_requested"):
+            facts["oauth.scope_narrowed"] = not set(asked) <= set(grant.scopes)
+    if sent_refresh and grant.refresh_digest:
+        facts["oauth.refresh_rotated"] = grant.refresh_digest != sent_refresh
     return facts

@@ -1,0 +1,74 @@
+"""After a flow is diagnosed: remember what later flows need to know about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mitmproxy import http
+
+from authdoctor.diagnosis import Diagnosis
+from authdoctor.facts import token_endpoint
+from authdoctor.facts.session import client_key
+from authdoctor.sessions import ClientSeen
+from authdoctor.sessions import Issued
+from authdoctor.sessions import SessionStore
+from authdoctor.sessions import TokenSeen
+
+
+def record(
+    store: SessionStore, flow: http.HTTPFlow, facts: dict[str, Any], diagnosis: Diagnosis
+) -> None:
+    """Count the flow and its cause, and update the token and client records."""
+    now = flow.request.timestamp_start
+    store.flows += 1
+    if diagnosis.cause:
+        store.causes[diagnosis.cause] += 1
+    if (offset := facts.get("response.clock_offset_s")) is not None:
+        store.clock_offsets.append(offset)
+    client = store.clients.touch(client_key(flow, facts, store), ClientSeen)
+    if facts.get("request.kind") == "token_endpoint":
+        _record_token_call(store, client, flow, facts, now)
+    elif (fingerprint := facts.get("token.fingerprint")) is not None:
+        _record_api_call(store, client, fingerprint, flow, facts, now)
+
+
+def _record_api_call(
+    store: SessionStore,
+    client: ClientSeen,
+    fingerprint: str,
+    flow: http.HTTPFlow,
+    facts: dict[str, Any],
+    now: float,
+) -> None:
+    seen = store.tokens.touch(fingerprint, TokenSeen)
+    if seen.expires_at is None and (remaining := facts.get("token.expires_in_s")) is not None:
+        seen.expires_at = now + remaining
+    client.current_token = fingerprint
+    if not facts.get("response.auth_failed"):
+        return
+    store.count_failure(client, (flow.request.method, facts["request.path"], fingerprint))
+    if facts.get("response.status") == 401 and seen.rejected_at is None:
+        seen.rejected_at = now
+        seen.rejected_expired = bool(facts.get("token.expired"))
+
+
+def _record_token_call(
+    store: SessionStore, client: ClientSeen, flow: http.HTTPFlow, facts: dict[str, Any], now: float
+) -> None:
+    client.token_requests.append(now)
+    store.token_request_times.append(now)
+    if facts.get("oauth.grant_type") == "refresh_token":
+        answered = flow.response.timestamp_end if flow.response else None
+        client.refresh_grants.append((now, answered or now))
+    grant = token_endpoint.parse_grant(flow.response)
+    if grant is None:
+        return
+    expires_at = now + grant.expires_in if grant.expires_in is not None else None
+    seen = store.tokens.touch(grant.access_fingerprint, TokenSeen)
+    seen.expires_at = expires_at
+    seen.issued = Issued(client_key(flow, facts, store), now, expires_at, grant.scopes)
+    client.newest_token = client.current_token = grant.access_fingerprint
+    client.newest_issued_at = now
+    _, sent_refresh = token_endpoint.request_facts(flow.request)
+    if sent_refresh and grant.refresh_digest and grant.refresh_digest != sent_refresh:
+        store.retire_refresh(client, sent_refresh, now)

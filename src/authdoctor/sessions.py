@@ -1,0 +1,124 @@
+"""What one proxy session has seen, bounded: tokens, clients, token-endpoint calls, clocks.
+
+Some causes live across requests, not inside one: a token sent again after the API rejected
+it, a client that refreshes only once its token has died, a storm of token requests, a
+rotated refresh token presented again, the clock offset measured over many answers. The
+store remembers just enough for those, in least-recently-used maps with fixed caps, and only
+fingerprints and digests of credentials, never credentials.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections import OrderedDict
+from collections import deque
+from dataclasses import dataclass
+from dataclasses import field
+
+DEFAULT_MAX_TOKENS = 10_000
+DEFAULT_MAX_CLIENTS = 1_000
+TOKEN_REQUEST_HISTORY = 64  # per client: enough to see a storm inside a minute
+RETIRED_REFRESH_TOKENS = 32  # per client
+FAILING_REQUESTS = 64  # per client: distinct failing (method, path, token) remembered
+CLOCK_SAMPLES = 101
+
+
+@dataclass(slots=True)
+class Issued:
+    """An access token as the token endpoint described it when it handed it out."""
+
+    client: str
+    issued_at: float
+    expires_at: float | None
+    scopes: tuple[str, ...] | None
+
+
+@dataclass(slots=True)
+class TokenSeen:
+    rejected_at: float | None = None  # first 401 the API gave this token
+    rejected_expired: bool = False  # that 401 came when the token had expired
+    expires_at: float | None = None  # from exp, or from the token endpoint's expires_in
+    issued: Issued | None = None
+
+
+@dataclass(slots=True)
+class ClientSeen:
+    token_requests: deque[float] = field(
+        default_factory=lambda: deque(maxlen=TOKEN_REQUEST_HISTORY)
+    )
+    refresh_grants: deque[tuple[float, float]] = field(  # (request sent, answer received)
+        default_factory=lambda: deque(maxlen=TOKEN_REQUEST_HISTORY)
+    )
+    newest_token: str | None = None
+    newest_issued_at: float = 0.0
+    current_token: str | None = None  # the access token it used last
+    retired_refresh: OrderedDict[str, float] = field(default_factory=OrderedDict)
+    failures: OrderedDict[tuple[str, str, str], int] = field(default_factory=OrderedDict)
+
+
+class BoundedMap[K, V](OrderedDict[K, V]):
+    """An LRU map: reading or writing a key makes it newest; past `limit` the oldest go."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def touch(self, key: K, make: type[V]) -> V:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        while len(self) > self.limit:
+            self.popitem(last=False)
+        return value
+
+    def peek(self, key: K) -> V | None:
+        return self.get(key)
+
+
+@dataclass
+class SessionStore:
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_clients: int = DEFAULT_MAX_CLIENTS
+    tokens: BoundedMap[str, TokenSeen] = field(init=False)
+    clients: BoundedMap[str, ClientSeen] = field(init=False)
+    clock_offsets: deque[int] = field(default_factory=lambda: deque(maxlen=CLOCK_SAMPLES))
+    causes: Counter[str] = field(default_factory=Counter)
+    flows: int = 0
+    token_request_times: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+
+    def __post_init__(self) -> None:
+        self.tokens = BoundedMap(self.max_tokens)
+        self.clients = BoundedMap(self.max_clients)
+
+    def clock_offset(self) -> tuple[int, int, int] | None:
+        """(median, spread between quartiles, samples) of the server clock offsets seen."""
+        samples = list(self.clock_offsets)
+        if not samples:
+            return None
+        if len(samples) < 4:
+            return round(statistics.median(samples)), 0, len(samples)
+        quartiles = statistics.quantiles(samples, n=4)
+        return round(statistics.median(samples)), round(quartiles[2] - quartiles[0]), len(samples)
+
+    def retire_refresh(self, client: ClientSeen, digest: str, when: float) -> None:
+        client.retired_refresh[digest] = when
+        _trim(client.retired_refresh, RETIRED_REFRESH_TOKENS)
+
+    def count_failure(self, client: ClientSeen, key: tuple[str, str, str]) -> None:
+        client.failures[key] = client.failures.pop(key, 0) + 1
+        _trim(client.failures, FAILING_REQUESTS)
+
+    def size(self) -> int:
+        """Everything the store holds, for the bounds tests."""
+        per_client = sum(
+            len(c.retired_refresh) + len(c.failures) + len(c.token_requests) + len(c.refresh_grants)
+            for c in self.clients.values()
+        )
+        return len(self.tokens) + len(self.clients) + per_client
+
+
+def _trim(mapping: OrderedDict, limit: int) -> None:  # type: ignore[type-arg]
+    while len(mapping) > limit:
+        mapping.popitem(last=False)
