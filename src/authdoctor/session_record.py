@@ -9,6 +9,7 @@ from mitmproxy import http
 from authdoctor.diagnosis import Diagnosis
 from authdoctor.facts import token_endpoint
 from authdoctor.facts.session import client_key
+from authdoctor.facts.token_endpoint import discovered_token_endpoint
 from authdoctor.sessions import ClientSeen
 from authdoctor.sessions import Issued
 from authdoctor.sessions import SessionStore
@@ -25,6 +26,8 @@ def record(
         store.causes[diagnosis.cause] += 1
     if (offset := facts.get("response.clock_offset_s")) is not None:
         store.clock_offsets.append(offset)
+    if (endpoint := discovered_token_endpoint(flow)) is not None:
+        store.token_endpoints.touch(endpoint, lambda: None)
     client = store.clients.touch(client_key(flow, facts, store), ClientSeen)
     if facts.get("request.kind") == "token_endpoint":
         _record_token_call(store, client, flow, facts, now)

@@ -13,6 +13,7 @@ import statistics
 from collections import Counter
 from collections import OrderedDict
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -22,6 +23,7 @@ TOKEN_REQUEST_HISTORY = 64  # per client: enough to see a storm inside a minute
 RETIRED_REFRESH_TOKENS = 32  # per client
 FAILING_REQUESTS = 64  # per client: distinct failing (method, path, token) remembered
 CLOCK_SAMPLES = 101
+DISCOVERED_ENDPOINTS = 64
 
 
 @dataclass(slots=True)
@@ -64,7 +66,7 @@ class BoundedMap[K, V](OrderedDict[K, V]):
         super().__init__()
         self.limit = limit
 
-    def touch(self, key: K, make: type[V]) -> V:
+    def touch(self, key: K, make: Callable[[], V]) -> V:
         if key in self:
             self.move_to_end(key)
             return self[key]
@@ -87,10 +89,12 @@ class SessionStore:
     causes: Counter[str] = field(default_factory=Counter)
     flows: int = 0
     token_request_times: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+    token_endpoints: BoundedMap[str, None] = field(init=False)  # named by discovery documents
 
     def __post_init__(self) -> None:
         self.tokens = BoundedMap(self.max_tokens)
         self.clients = BoundedMap(self.max_clients)
+        self.token_endpoints = BoundedMap(DISCOVERED_ENDPOINTS)
 
     def clock_offset(self) -> tuple[int, int, int] | None:
         """(median, spread between quartiles, samples) of the server clock offsets seen."""

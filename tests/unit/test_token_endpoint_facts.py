@@ -7,7 +7,10 @@ import json
 
 import pytest
 
+from authdoctor.analysis import analyze
 from authdoctor.facts import token_endpoint
+from authdoctor.session_record import record
+from authdoctor.sessions import SessionStore
 from tests.unit.authflows import flow
 from tests.unit.authflows import response
 
@@ -133,3 +136,29 @@ def test_odd_token_responses_give_no_facts_and_no_error(content: bytes) -> None:
 def test_an_error_response_is_not_read_as_a_grant() -> None:
     resp = response(400, body={"access_token": "at", "expires_in": 5})
     assert token_endpoint.response_facts(resp, {}, None) == {}
+
+
+def test_a_discovery_document_teaches_an_unusual_token_endpoint(ruleset, settings) -> None:
+    """/connect/issue matches no usual token path; once discovery names it, it is one."""
+    store = SessionStore()
+    call = b"grant_type=client_credentials&client_id=app&client_secret=s"
+
+    def issue() -> str:
+        f = flow(
+            "https://login.example.com/connect/issue",
+            method="POST",
+            headers=[("Content-Type", "text/plain")],
+            content=call,
+            resp=response(401, headers=[("WWW-Authenticate", 'Basic realm="x"')]),
+        )
+        return analyze(f, ruleset, settings, store=store).facts["request.kind"]
+
+    assert issue() == "api"
+    discovery = flow(
+        "https://login.example.com/.well-known/openid-configuration",
+        resp=response(200, body={"token_endpoint": "https://login.example.com/connect/issue/"}),
+    )
+    result = analyze(discovery, ruleset, settings, store=store)
+    record(store, discovery, result.facts, result.diagnosis)
+    assert list(store.token_endpoints) == ["https://login.example.com/connect/issue"]
+    assert issue() == "token_endpoint"

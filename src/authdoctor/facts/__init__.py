@@ -49,7 +49,9 @@ def _request_fingerprint(request: http.Request) -> tuple[object, ...]:
     return (request.method, request.host, request.port, request.path, request.headers.fields)
 
 
-def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
+def request_side(
+    flow: http.HTTPFlow, settings: Settings, store: SessionStore | None = None
+) -> RequestSide:
     """Facts of the request line, the credential and the token; "now" is the send time."""
     request = flow.request
     match = settings.profile_for(request.host, request.port)
@@ -58,7 +60,10 @@ def request_side(flow: http.HTTPFlow, settings: Settings) -> RequestSide:
         "config.leeway_s": settings.leeway_s,
         "config.refresh_window_s": settings.refresh_window_s,
     }
-    facts.update(request_facts(request, environment.token_endpoint if environment else None))
+    endpoints = set(store.token_endpoints) if store else set()
+    if environment and environment.token_endpoint:
+        endpoints.add(environment.token_endpoint.rstrip("/"))
+    facts.update(request_facts(request, endpoints))
     header, credential = header_facts(request, profile.strict_bearer_case if profile else False)
     facts.update(header)
     tokens, decoded = token_facts(
@@ -91,7 +96,7 @@ def extract_facts(
     """Every fact of this flow, reusing the request hook's work when it still applies, and
     what the session saw before it when a store is given."""
     if side is None or not side.still_matches(flow.request):
-        side = request_side(flow, settings)
+        side = request_side(flow, settings, store)
     facts = dict(side.facts)
     facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
     now = flow.request.timestamp_start

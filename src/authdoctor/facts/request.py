@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,14 +34,13 @@ _TOKEN_PATH_ENDINGS = ("/token", "/oauth/token", "/oauth2/token", "/oauth2/v2.0/
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-def is_token_request(request: http.Request, token_endpoint: str | None) -> bool:
-    """A POST to an OAuth token endpoint: known URL, usual path, or a grant_type form field."""
+def is_token_request(request: http.Request, token_endpoints: Collection[str]) -> bool:
+    """A POST to an OAuth token endpoint: a known URL (the profile's, or one a discovery
+    document named), a usual path, or a grant_type form field."""
     if request.method != "POST":
         return False
     path = request.path.split("?", 1)[0].rstrip("/")
-    if token_endpoint and request.pretty_url.split("?", 1)[0].rstrip("/") == token_endpoint.rstrip(
-        "/"
-    ):
+    if token_endpoints and request.pretty_url.split("?", 1)[0].rstrip("/") in token_endpoints:
         return True
     if path.endswith(_TOKEN_PATH_ENDINGS):
         return True
@@ -74,16 +74,18 @@ def secret_query_params(request: http.Request) -> list[str]:
     return [name for name in request.query if name.lower() in _URL_SECRETS]
 
 
-def request_facts(request: http.Request, token_endpoint: str | None) -> dict[str, Any]:
-    facts = _request_line_facts(request, token_endpoint)
+def request_facts(request: http.Request, token_endpoints: Collection[str]) -> dict[str, Any]:
+    """Request-line facts; `token_endpoints` are known token endpoint URLs without a
+    trailing slash."""
+    facts = _request_line_facts(request, token_endpoints)
     if secrets := secret_query_params(request):
         facts["request.secret_query_params"] = secrets
     return facts
 
 
-def _request_line_facts(request: http.Request, token_endpoint: str | None) -> dict[str, Any]:
+def _request_line_facts(request: http.Request, token_endpoints: Collection[str]) -> dict[str, Any]:
     return {
-        "request.kind": "token_endpoint" if is_token_request(request, token_endpoint) else "api",
+        "request.kind": "token_endpoint" if is_token_request(request, token_endpoints) else "api",
         "request.is_loopback": is_loopback(request.host),
         "request.method": request.method,
         "request.url": Deferred(redacted_url, request),

@@ -128,3 +128,23 @@ def response_facts(
     if sent_refresh and grant.refresh_digest:
         facts["oauth.refresh_rotated"] = grant.refresh_digest != sent_refresh
     return facts
+
+
+DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
+
+
+def discovered_token_endpoint(flow: http.HTTPFlow) -> str | None:
+    """The token_endpoint an OIDC / RFC 8414 discovery document in this flow names."""
+    if flow.response is None or flow.response.status_code != 200:
+        return None
+    if not flow.request.path.split("?", 1)[0].endswith(DISCOVERY_PATHS):
+        return None
+    body = bounded_body(flow.response)
+    try:
+        document = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return None
+    endpoint = document.get("token_endpoint") if isinstance(document, dict) else None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    return endpoint.rstrip("/")
