@@ -112,6 +112,7 @@ def extract_facts(
             facts.update(session.issued_token_facts(store, facts, now, settings))
             facts.update(session.api_session_facts(store, client, facts, flow.request))
         facts.update(scope_facts(flow.request, side.profile, facts))
+    facts["session.clock_note"] = ""  # filled in below when the session shows a skew
     if store is not None:
         facts.update(session.clock_facts(store, settings.leeway_s))
     if facts.get("response.auth_failed"):

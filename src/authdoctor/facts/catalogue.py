@@ -160,6 +160,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("session.clock_samples", "int", "how many answers carried a Date"),
     ("session.clock_skewed", "bool", "the median offset exceeds the leeway"),
     ("session.clock_offset", "str", "the session's clock offset in words"),
+    ("session.clock_note", "str", "a sentence on the session's clock skew, or '' if none"),
     # settings and derived analysis
     ("config.leeway_s", "int", "clock leeway in seconds"),
     ("config.refresh_window_s", "int", "refresh this many seconds before exp"),
@@ -174,7 +175,7 @@ TEXT_ONLY = frozenset(
         "token.expired_ago", "token.nbf_iso", "token.valid_in", "token.iat_iso",
         "token.iat_ahead", "token.lifetime", "response.date_iso", "response.clock_offset",
         "response.summary", "session.rejected_ago", "session.refresh_replayed_ago",
-        "session.clock_offset",
+        "session.clock_offset", "session.clock_note",
     }
 )  # fmt: skip
 

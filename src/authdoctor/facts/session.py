@@ -107,11 +107,21 @@ def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
         return {}
     median, spread, samples = measured
     direction = "ahead of" if median > 0 else "behind"
+    skewed = abs(median) > leeway
     return {
+        "session.clock_note": Deferred(
+            lambda: (
+                f" Over this session the server's clock ran {human_duration(median)} "
+                f"{direction} this machine's (median of {samples} answers), so the server judges "
+                "token times that much differently."
+            )
+        )
+        if skewed
+        else "",
         "session.clock_offset_median_s": median,
         "session.clock_offset_spread_s": spread,
         "session.clock_samples": samples,
-        "session.clock_skewed": abs(median) > leeway,
+        "session.clock_skewed": skewed,
         "session.clock_offset": Deferred(
             lambda: (
                 f"the server's clock runs {human_duration(median)} {direction} this "
