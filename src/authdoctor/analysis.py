@@ -16,8 +16,6 @@ from authdoctor.ruleset import Ruleset
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
 
-_CREDENTIAL_HEADERS = ("authorization",)
-
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
@@ -44,7 +42,7 @@ def is_relevant(flow: http.HTTPFlow, settings: Settings, hosts: frozenset[str]) 
     request = flow.request
     if hosts:
         return request.host.lower() in hosts
-    if any(h in request.headers for h in _CREDENTIAL_HEADERS):
+    if "authorization" in request.headers:
         return True
     if flow.response is not None and flow.response.status_code in (401, 403):
         return True

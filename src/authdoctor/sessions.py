@@ -96,15 +96,26 @@ class SessionStore:
         self.clients = BoundedMap(self.max_clients)
         self.token_endpoints = BoundedMap(DISCOVERED_ENDPOINTS)
 
+    def clock_median(self) -> tuple[int, int] | None:
+        """(median, samples) of the server clock offsets seen: cheap, for every flow."""
+        count = len(self.clock_offsets)
+        if not count:
+            return None
+        ordered = sorted(self.clock_offsets)
+        middle = count // 2
+        median = ordered[middle] if count % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        return round(median), count
+
     def clock_offset(self) -> tuple[int, int, int] | None:
         """(median, spread between quartiles, samples) of the server clock offsets seen."""
-        samples = list(self.clock_offsets)
-        if not samples:
+        measured = self.clock_median()
+        if measured is None:
             return None
-        if len(samples) < 4:
-            return round(statistics.median(samples)), 0, len(samples)
-        quartiles = statistics.quantiles(samples, n=4)
-        return round(statistics.median(samples)), round(quartiles[2] - quartiles[0]), len(samples)
+        median, count = measured
+        if count < 4:
+            return median, 0, count
+        quartiles = statistics.quantiles(self.clock_offsets, n=4)
+        return median, round(quartiles[2] - quartiles[0]), count
 
     def retire_refresh(self, client: ClientSeen, digest: str, when: float) -> None:
         client.retired_refresh[digest] = when

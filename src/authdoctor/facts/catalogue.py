@@ -156,7 +156,6 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("session.refresh_replayed", "bool", "this refresh token was already exchanged (rotated)"),
     ("session.refresh_replayed_ago", "str", "how long ago it was exchanged"),
     ("session.clock_offset_median_s", "int", "median server clock offset over the session"),
-    ("session.clock_offset_spread_s", "int", "spread (interquartile) of those offsets"),
     ("session.clock_samples", "int", "how many answers carried a Date"),
     ("session.clock_skewed", "bool", "the median offset exceeds the leeway"),
     ("session.clock_offset", "str", "the session's clock offset in words"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +57,7 @@ def is_token_request(request: http.Request, token_endpoints: Collection[str]) ->
 _URL_SECRETS = _SECRET_QUERY - {"code", "sig"}
 
 
+@lru_cache(maxsize=1024)
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1: plain HTTP there never leaves the machine."""
     host = host.strip("[]").lower()
@@ -69,8 +71,10 @@ def is_loopback(host: str) -> bool:
 
 def secret_query_params(request: http.Request) -> list[str]:
     """Names of query parameters that carry secrets (never their values)."""
-    if "?" not in request.path:
-        return []
+    _, _, query = request.path.partition("?")
+    lowered = query.lower()
+    if not any(f"{name}=" in lowered for name in _URL_SECRETS):
+        return []  # the common case, without parsing the query
     return [name for name in request.query if name.lower() in _URL_SECRETS]
 
 

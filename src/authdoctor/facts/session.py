@@ -102,13 +102,17 @@ def token_call_facts(
 
 
 def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
-    measured = store.clock_offset()
-    if measured is None or measured[2] < 2:
+    measured = store.clock_median()
+    if measured is None or measured[1] < 2:
         return {}
-    median, spread, samples = measured
+    median, samples = measured
     direction = "ahead of" if median > 0 else "behind"
     skewed = abs(median) > leeway
     return {
+        "session.clock_offset_median_s": median,
+        "session.clock_samples": samples,
+        "session.clock_skewed": skewed,
+        "session.clock_offset": Deferred(_offset_text, store),
         "session.clock_note": Deferred(
             lambda: (
                 f" Over this session the server's clock ran {human_duration(median)} "
@@ -118,14 +122,13 @@ def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
         )
         if skewed
         else "",
-        "session.clock_offset_median_s": median,
-        "session.clock_offset_spread_s": spread,
-        "session.clock_samples": samples,
-        "session.clock_skewed": skewed,
-        "session.clock_offset": Deferred(
-            lambda: (
-                f"the server's clock runs {human_duration(median)} {direction} this "
-                f"machine's (median of {samples} answers, spread {spread} s)"
-            )
-        ),
     }
+
+
+def _offset_text(store: SessionStore) -> str:
+    median, spread, samples = store.clock_offset() or (0, 0, 0)
+    direction = "ahead of" if median > 0 else "behind"
+    return (
+        f"the server's clock runs {human_duration(median)} {direction} this machine's "
+        f"(median of {samples} answers, spread {spread} s)"
+    )
