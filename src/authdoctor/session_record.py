@@ -35,6 +35,14 @@ def record(
         _record_api_call(store, client, fingerprint, flow, facts, now)
 
 
+def answered_at(flow: http.HTTPFlow) -> float:
+    """When the answer arrived (the send time when there is none)."""
+    response = flow.response
+    if response is not None:
+        return response.timestamp_end or response.timestamp_start or flow.request.timestamp_start
+    return flow.request.timestamp_start
+
+
 def _record_api_call(
     store: SessionStore,
     client: ClientSeen,
@@ -46,12 +54,15 @@ def _record_api_call(
     seen = store.tokens.touch(fingerprint, TokenSeen)
     if seen.expires_at is None and (remaining := facts.get("token.expires_in_s")) is not None:
         seen.expires_at = now + remaining
+    seen.used_expired |= bool(facts.get("token.expired"))
     client.current_token = fingerprint
     if not facts.get("response.auth_failed"):
         return
-    store.count_failure(client, (flow.request.method, facts["request.path"], fingerprint))
+    # Times are when answers arrived: a request sent before then could not have known.
+    answered = answered_at(flow)
+    store.count_failure(client, (flow.request.method, facts["request.path"], fingerprint), answered)
     if facts.get("response.status") == 401 and seen.rejected_at is None:
-        seen.rejected_at = now
+        seen.rejected_at = answered
         seen.rejected_expired = bool(facts.get("token.expired"))
 
 
@@ -60,9 +71,9 @@ def _record_token_call(
 ) -> None:
     client.token_requests.append(now)
     store.token_request_times.append(now)
+    answered = answered_at(flow)
     if facts.get("oauth.grant_type") == "refresh_token":
-        answered = flow.response.timestamp_end if flow.response else None
-        client.refresh_grants.append((now, answered or now))
+        client.refresh_grants.append((now, answered))
     grant = token_endpoint.parse_grant(flow.response)
     if grant is None:
         return
@@ -72,6 +83,7 @@ def _record_token_call(
     seen.issued = Issued(client_key(flow, facts, store), now, expires_at, grant.scopes)
     client.newest_token = client.current_token = grant.access_fingerprint
     client.newest_issued_at = now
+    client.newest_received_at = answered
     _, sent_refresh = token_endpoint.request_facts(flow.request)
     if sent_refresh and grant.refresh_digest and grant.refresh_digest != sent_refresh:
         store.retire_refresh(client, sent_refresh, now)

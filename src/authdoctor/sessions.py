@@ -22,6 +22,7 @@ DEFAULT_MAX_CLIENTS = 1_000
 TOKEN_REQUEST_HISTORY = 64  # per client: enough to see a storm inside a minute
 RETIRED_REFRESH_TOKENS = 32  # per client
 FAILING_REQUESTS = 64  # per client: distinct failing (method, path, token) remembered
+FAILURES_PER_REQUEST = 8  # answer times kept for each of those
 CLOCK_SAMPLES = 101
 DISCOVERED_ENDPOINTS = 64
 
@@ -38,8 +39,9 @@ class Issued:
 
 @dataclass(slots=True)
 class TokenSeen:
-    rejected_at: float | None = None  # first 401 the API gave this token
+    rejected_at: float | None = None  # when the first 401 for this token arrived
     rejected_expired: bool = False  # that 401 came when the token had expired
+    used_expired: bool = False  # a request went out with it after it had expired
     expires_at: float | None = None  # from exp, or from the token endpoint's expires_in
     issued: Issued | None = None
 
@@ -53,10 +55,12 @@ class ClientSeen:
         default_factory=lambda: deque(maxlen=TOKEN_REQUEST_HISTORY)
     )
     newest_token: str | None = None
-    newest_issued_at: float = 0.0
+    newest_issued_at: float = 0.0  # when the request for it was sent
+    newest_received_at: float = 0.0  # when the client had it in hand
     current_token: str | None = None  # the access token it used last
     retired_refresh: OrderedDict[str, float] = field(default_factory=OrderedDict)
-    failures: OrderedDict[tuple[str, str, str], int] = field(default_factory=OrderedDict)
+    # (method, path, token) -> when its failures arrived
+    failures: OrderedDict[tuple[str, str, str], deque[float]] = field(default_factory=OrderedDict)
 
 
 class BoundedMap[K, V](OrderedDict[K, V]):
@@ -121,8 +125,10 @@ class SessionStore:
         client.retired_refresh[digest] = when
         _trim(client.retired_refresh, RETIRED_REFRESH_TOKENS)
 
-    def count_failure(self, client: ClientSeen, key: tuple[str, str, str]) -> None:
-        client.failures[key] = client.failures.pop(key, 0) + 1
+    def count_failure(self, client: ClientSeen, key: tuple[str, str, str], answered: float) -> None:
+        times = client.failures.pop(key, None) or deque(maxlen=FAILURES_PER_REQUEST)
+        times.append(answered)
+        client.failures[key] = times
         _trim(client.failures, FAILING_REQUESTS)
 
     def size(self) -> int:

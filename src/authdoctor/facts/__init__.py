@@ -105,7 +105,10 @@ def extract_facts(
         facts.update(call)  # names the client, so before the session lookup
         if store is not None:
             client = store.clients.peek(session.client_key(flow, facts, store))
-            facts.update(session.token_call_facts(store, client, facts, now, sent_refresh))
+            answered = flow.response.timestamp_end if flow.response else None
+            facts.update(
+                session.token_call_facts(store, client, facts, now, sent_refresh, answered)
+            )
     else:
         if store is not None:
             client = store.clients.peek(session.client_key(flow, facts, store))

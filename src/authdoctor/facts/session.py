@@ -61,9 +61,10 @@ def api_session_facts(
     issued_at = _issued_at(seen, facts, now)
     newer = client.newest_token
     if newer and newer != fingerprint and issued_at is not None:
-        out["session.superseded"] = issued_at < client.newest_issued_at - 1
+        in_hand = client.newest_received_at <= now  # the newer token had arrived already
+        out["session.superseded"] = in_hand and issued_at < client.newest_issued_at - 1
     key = (request.method, request.path.split("?", 1)[0], fingerprint)
-    out["session.identical_failures"] = client.failures.get(key, 0)
+    out["session.identical_failures"] = sum(1 for t in client.failures.get(key, ()) if t <= now)
     return out
 
 
@@ -80,6 +81,7 @@ def token_call_facts(
     facts: dict[str, Any],
     now: float,
     sent_refresh: str | None,
+    answered: float | None = None,
 ) -> dict[str, Any]:
     """Patterns of token-endpoint use: storms, concurrent refreshes, reactive refresh, replay."""
     if client is None:
@@ -87,14 +89,16 @@ def token_call_facts(
     recent = sum(1 for t in client.token_requests if now - 60 <= t <= now)
     out: dict[str, Any] = {"session.token_requests_last_minute": recent + 1}
     if facts.get("oauth.grant_type") == "refresh_token":
-        # Another refresh of this client was still waiting for its answer when this one left.
+        # Another refresh of this client overlapped this one in time (in either order).
+        until = answered if answered is not None else now
         out["session.concurrent_refresh"] = any(
-            sent <= now <= answered for sent, answered in client.refresh_grants
+            other_sent < until and now < other_answered
+            for other_sent, other_answered in client.refresh_grants
         )
     current = store.tokens.peek(client.current_token) if client.current_token else None
     if current is not None:
-        died = current.expires_at is not None and current.expires_at <= now
-        out["session.reactive_refresh"] = died or current.rejected_expired
+        # Reactive: the client had already sent this token after it expired, or been told so.
+        out["session.reactive_refresh"] = current.used_expired or current.rejected_expired
     if sent_refresh and (retired := client.retired_refresh.get(sent_refresh)) is not None:
         out["session.refresh_replayed"] = True
         out["session.refresh_replayed_ago"] = Deferred(human_duration, now - retired)
