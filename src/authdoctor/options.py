@@ -78,26 +78,25 @@ class ParsedOptions:
     session_clients: int
 
 
-def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
-    """A whole number of seconds from 0 to `maximum`."""
+def parse_whole_number(name: str, value: str, minimum: int, maximum: int, unit: str = "") -> int:
+    """A whole number from `minimum` to `maximum`; the message names the option."""
+    of_unit = f" of {unit}" if unit else ""
     try:
-        seconds = int(value.strip())
+        number = int(value.strip())
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of seconds, not {value!r}") from None
-    if not 0 <= seconds <= maximum:
-        raise ValueError(f"{name} must be between 0 and {maximum} seconds, not {seconds}")
-    return seconds
+        raise ValueError(f"{name} must be a whole number{of_unit}, not {value!r}") from None
+    if not minimum <= number <= maximum:
+        in_unit = f" {unit}" if unit else ""
+        raise ValueError(f"{name} must be between {minimum} and {maximum}{in_unit}, not {number}")
+    return number
+
+
+def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
+    return parse_whole_number(name, value, 0, maximum, "seconds")
 
 
 def parse_count(name: str, value: str, maximum: int = 10_000_000) -> int:
-    """A whole number from 1 to `maximum`."""
-    try:
-        count = int(value.strip())
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-    if not 1 <= count <= maximum:
-        raise ValueError(f"{name} must be between 1 and {maximum}, not {count}")
-    return count
+    return parse_whole_number(name, value, 1, maximum)
 
 
 def parse_options(values: dict[str, object]) -> ParsedOptions:
