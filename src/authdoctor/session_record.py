@@ -28,9 +28,10 @@ def record(
         store.clock_offsets.append(offset)
     if (endpoint := discovered_token_endpoint(flow)) is not None:
         store.token_endpoints.touch(endpoint, lambda: None)
-    client = store.clients.touch(client_key(flow, facts, store), ClientSeen)
+    key = client_key(flow, facts, store)
+    client = store.clients.touch(key, ClientSeen)
     if facts.get("request.kind") == "token_endpoint":
-        _record_token_call(store, client, flow, facts, now)
+        _record_token_call(store, key, client, flow, facts, now)
     elif (fingerprint := facts.get("token.fingerprint")) is not None:
         _record_api_call(store, client, fingerprint, flow, facts, now)
 
@@ -67,7 +68,12 @@ def _record_api_call(
 
 
 def _record_token_call(
-    store: SessionStore, client: ClientSeen, flow: http.HTTPFlow, facts: dict[str, Any], now: float
+    store: SessionStore,
+    key: str,
+    client: ClientSeen,
+    flow: http.HTTPFlow,
+    facts: dict[str, Any],
+    now: float,
 ) -> None:
     client.token_requests.append(now)
     store.token_request_times.append(now)
@@ -80,7 +86,7 @@ def _record_token_call(
     expires_at = now + grant.expires_in if grant.expires_in is not None else None
     seen = store.tokens.touch(grant.access_fingerprint, TokenSeen)
     seen.expires_at = expires_at
-    seen.issued = Issued(client_key(flow, facts, store), now, expires_at, grant.scopes)
+    seen.issued = Issued(key, now, expires_at, grant.scopes)
     client.newest_token = client.current_token = grant.access_fingerprint
     client.newest_issued_at = now
     client.newest_received_at = answered

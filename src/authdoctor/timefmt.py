@@ -38,3 +38,9 @@ def human_duration(seconds: float) -> str:
         if len(parts) == 2:
             break
     return " ".join(parts)
+
+
+def clock_phrase(offset: float) -> str:
+    """600 -> "10 min ahead of this machine's": how a server clock stands to ours."""
+    direction = "ahead of" if offset > 0 else "behind"
+    return f"{human_duration(offset)} {direction} this machine's"

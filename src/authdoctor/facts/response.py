@@ -17,7 +17,7 @@ from authdoctor.errorbody import MAX_BODY
 from authdoctor.errorbody import ErrorBody
 from authdoctor.errorbody import parse_error_body
 from authdoctor.profiles import Profile
-from authdoctor.timefmt import human_duration
+from authdoctor.timefmt import clock_phrase
 from authdoctor.timefmt import iso_utc
 
 # Error codes with a meaning fixed by RFC 6749 section 5.2 (token endpoint) and RFC 6750
@@ -85,8 +85,7 @@ def parse_http_date(value: str) -> float | None:
 
 
 def _clock_text(offset: int) -> str:
-    direction = "ahead of" if offset > 0 else "behind"
-    return f"the server's clock is {human_duration(offset)} {direction} this machine's"
+    return f"the server's clock is {clock_phrase(offset)}"
 
 
 def _clock_facts(

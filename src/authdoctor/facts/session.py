@@ -10,7 +10,9 @@ from authdoctor.deferred import Deferred
 from authdoctor.facts.token import time_facts
 from authdoctor.sessions import ClientSeen
 from authdoctor.sessions import SessionStore
+from authdoctor.sessions import TokenSeen
 from authdoctor.settings import Settings
+from authdoctor.timefmt import clock_phrase
 from authdoctor.timefmt import human_duration
 
 
@@ -68,7 +70,7 @@ def api_session_facts(
     return out
 
 
-def _issued_at(seen: Any, facts: dict[str, Any], now: float) -> float | None:
+def _issued_at(seen: TokenSeen | None, facts: dict[str, Any], now: float) -> float | None:
     if seen is not None and seen.issued is not None:
         return seen.issued.issued_at
     ahead = facts.get("token.iat_ahead_s")
@@ -110,7 +112,6 @@ def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
     if measured is None or measured[1] < 2:
         return {}
     median, samples = measured
-    direction = "ahead of" if median > 0 else "behind"
     skewed = abs(median) > leeway
     return {
         "session.clock_offset_median_s": median,
@@ -119,8 +120,8 @@ def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
         "session.clock_offset": Deferred(_offset_text, store),
         "session.clock_note": Deferred(
             lambda: (
-                f" Over this session the server's clock ran {human_duration(median)} "
-                f"{direction} this machine's (median of {samples} answers), so the server judges "
+                f" Over this session the server's clock ran {clock_phrase(median)} "
+                f"(median of {samples} answers), so the server judges "
                 "token times that much differently."
             )
         )
@@ -131,8 +132,7 @@ def clock_facts(store: SessionStore, leeway: int) -> dict[str, Any]:
 
 def _offset_text(store: SessionStore) -> str:
     median, spread, samples = store.clock_offset() or (0, 0, 0)
-    direction = "ahead of" if median > 0 else "behind"
     return (
-        f"the server's clock runs {human_duration(median)} {direction} this machine's "
+        f"the server's clock runs {clock_phrase(median)} "
         f"(median of {samples} answers, spread {spread} s)"
     )
