@@ -21,16 +21,15 @@ from authdoctor.analysis import analyze
 from authdoctor.analysis import is_relevant
 from authdoctor.annotate import annotate
 from authdoctor.annotate import log_line
+from authdoctor.configuration import load_configuration
 from authdoctor.errors import AuthDoctorError
 from authdoctor.facts import RequestSide
 from authdoctor.facts import request_side
 from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
 from authdoctor.options import parse_options
-from authdoctor.profiles import load_profiles
 from authdoctor.rejected_requests import RejectedRequestWatcher
 from authdoctor.ruleset import Ruleset
-from authdoctor.ruleset import load_ruleset
 from authdoctor.session_record import record
 from authdoctor.session_summary import session_summary
 from authdoctor.sessions import SessionStore
@@ -78,10 +77,10 @@ class AuthDoctor:
 
     def _apply(self, parsed: ParsedOptions) -> None:
         """Load profiles and rules; on any error keep what was active and raise."""
-        profiles = load_profiles(parsed.profiles)
-        ruleset = load_ruleset(parsed.rule_paths, parsed.disabled)
+        settings, ruleset = load_configuration(parsed)
+        profiles = settings.profiles
         profile_files = tuple(Path(p.file) for p in profiles)
-        self.settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
+        self.settings = settings
         if (self.sessions.max_tokens, self.sessions.max_clients) != (
             parsed.session_tokens,
             parsed.session_clients,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from authdoctor import analyze_command
 from authdoctor.paths import default_rule_packs
 from authdoctor.rulecases import lint
 
@@ -33,12 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint_parser.add_argument("paths", nargs="*", help="rule files or folders (default: shipped)")
     lint_parser.set_defaults(run=_rules_lint)
+    analyze_command.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `authdoctor analyze ... | head`: the reader has had enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
+        return 0
 
 
 if __name__ == "__main__":

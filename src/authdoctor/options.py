@@ -99,6 +99,11 @@ def parse_count(name: str, value: str, maximum: int = 10_000_000) -> int:
     return parse_whole_number(name, value, 1, maximum)
 
 
+def default_values() -> dict[str, object]:
+    """Every option at its default, for uses outside mitmproxy (offline analysis)."""
+    return {name: default for name, _, default, _ in OPTIONS}
+
+
 def parse_options(values: dict[str, object]) -> ParsedOptions:
     """Check every option value; raise ValueError naming the option."""
     extra = tuple(Path(p).expanduser() for p in values["authdoctor_rules"])  # type: ignore[union-attr]
