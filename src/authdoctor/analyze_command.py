@@ -11,6 +11,7 @@ from typing import TextIO
 from authdoctor.configuration import load_configuration
 from authdoctor.errors import AuthDoctorError
 from authdoctor.offline import Judged
+from authdoctor.offline import ReadReport
 from authdoctor.offline import RecordingError
 from authdoctor.offline import judge
 from authdoctor.options import default_values
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     store = SessionStore(parsed.session_tokens, parsed.session_clients)
     progress = sys.stderr if sys.stderr.isatty() and args.format != "json" else None
-    tally = _Tally(judge(args.files, settings, ruleset, store), progress)
+    report = ReadReport()
+    tally = _Tally(judge(args.files, settings, ruleset, store, report), progress)
     render = {"table": table, "json": json_lines, "markdown": markdown}[args.format]
     try:
         for line in render(tally):
@@ -101,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if progress is not None and tally.flows >= PROGRESS_EVERY:
         print(file=progress)
+    if report.skipped_entries:
+        print(
+            f"authdoctor: {report.skipped_entries} HAR entries could not be read", file=sys.stderr
+        )
     if args.format != "json":
         print(
             f"\n{tally.flows} flows analysed: {tally.errors} with an error, "

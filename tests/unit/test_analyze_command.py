@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -130,3 +131,49 @@ def test_a_bad_profile_is_a_clear_error(recording: Path, capsys) -> None:
     code, _, err = _run(capsys, str(recording), "--profile", "company-y")
     assert code == 2
     assert "no bundled profile 'company-y'; did you mean 'company-x'?" in err
+
+
+def _har_document(har_path: Path) -> dict:
+    return json.loads(har_path.read_text())
+
+
+def test_har_with_a_bom_an_odd_entry_and_extensions(har: Path, tmp_path: Path, capsys) -> None:
+    document = _har_document(har)
+    document["log"]["entries"].insert(0, {"_comment": "no request at all", "_x": 1})
+    for entry in document["log"]["entries"][1:]:
+        entry["_priority"] = "High"  # browser extensions start with an underscore
+        entry["request"].pop("bodySize", None)  # optional fields left out
+    path = tmp_path / "fiddler.har"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(document).encode())
+    code, out, err = _run(capsys, str(path), "--format", "json", "--profile", "company-x")
+    assert [json.loads(line)["cause"] for line in out.splitlines()] == [None, "token_expired", None]
+    assert "1 HAR entries could not be read" in err
+    assert code == 1
+
+
+def test_har_base64_error_body_is_read(har: Path, tmp_path: Path, capsys) -> None:
+    document = _har_document(har)
+    entry = document["log"]["entries"][1]  # the 401
+    body = json.dumps(
+        {
+            "error": "invalid_token",
+            "error_description": "Token has expired",
+            "request_id": "req_b64",
+        }
+    ).encode()
+    entry["response"]["content"] = {
+        "size": len(body), "mimeType": "application/json", "encoding": "base64",
+        "text": base64.b64encode(body).decode(),
+    }  # fmt: skip
+    path = tmp_path / "base64.har"
+    path.write_text(json.dumps(document))
+    _, out, _ = _run(capsys, str(path), "--format", "json", "--profile", "company-x")
+    explain = json.loads(out.splitlines()[1])["findings"][0]["explain"]
+    assert '"Token has expired", request id req_b64' in explain
+
+
+def test_broken_har_json_names_the_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "cut.har"
+    path.write_text('{"log": {"entries": [{"request": ')
+    code, _, err = _run(capsys, str(path))
+    assert code == 2 and f"{path}: not valid HAR JSON" in err
