@@ -34,6 +34,8 @@ _SIGNATURE_BYTES: dict[str, tuple[int, ...]] = {
 }  # fmt: skip
 _RSA_BYTES = (128, 256, 384, 512)
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+# What `authdoctor redact` leaves of a signature: the claims stay readable for diagnosis.
+REDACTED_SIGNATURE = re.compile(r"\[redacted:[0-9a-f]{12}\]")
 DECODE_CACHE_SIZE = 4096
 
 
@@ -92,6 +94,20 @@ def _header_alg(segment: str) -> str:
     return str(header.get("alg", "")) if isinstance(header, dict) else ""
 
 
+def _decode_redacted(token: str, segments: list[str]) -> DecodedToken:
+    """A JWT whose signature a redaction removed: header and claims as they were."""
+    try:
+        header, claims = (
+            json.loads(_b64url_decode(segments[0])),
+            json.loads(_b64url_decode(segments[1])),
+        )
+    except (binascii.Error, ValueError, RecursionError):
+        return _malformed(token, "a redacted JWT whose header or claims do not decode")
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return _malformed(token, "a redacted JWT whose header or claims are not JSON objects")
+    return DecodedToken("jwt", fingerprint(token), len(token), header=header, claims=claims)
+
+
 def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken:
     return DecodedToken(
         "malformed", fingerprint(token), len(token), malformed_reason=reason, truncated=truncated
@@ -110,6 +126,8 @@ def decode_token(token: str) -> DecodedToken:
         return _malformed(
             token, f"a JWT has 3 dot-separated parts, this has {len(segments)}{hint}", truncated
         )
+    if REDACTED_SIGNATURE.fullmatch(segments[2]):
+        return _decode_redacted(token, segments)
     alg = _header_alg(segments[0])
     # Judge the signature's length before PyJWT's strict base64 check, which calls most cuts
     # "Invalid crypto padding" and would hide that the token was cut off.

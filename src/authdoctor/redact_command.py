@@ -1,0 +1,61 @@
+"""`authdoctor redact IN OUT`: a recording fit for a support ticket (HAR or flows, either way)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from authdoctor.configuration import load_configuration
+from authdoctor.errors import AuthDoctorError
+from authdoctor.offline import ReadReport
+from authdoctor.offline import RecordingError
+from authdoctor.offline import read_flows
+from authdoctor.options import default_values
+from authdoctor.options import parse_options
+from authdoctor.recording_writer import annotated
+from authdoctor.recording_writer import write_redacted
+from authdoctor.redact import Redactor
+from authdoctor.sessions import SessionStore
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "redact",
+        help="write a recording with every secret replaced, keeping the evidence",
+        description="Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, "
+        "secrets, cookies and passwords become keyed fingerprints (the same secret, the same "
+        "fingerprint within the file); JWTs keep their header and claims. OUT ending in .har "
+        "is written as HAR, anything else as mitmproxy flows.",
+    )
+    parser.add_argument("input", type=Path, help=".mitm or .har recording")
+    parser.add_argument("output", type=Path, help="where to write (.har or .mitm)")
+    parser.add_argument("--profile", action="append", default=[], help="API profile")
+    parser.add_argument(
+        "--pattern", action="append", default=[], help="extra regular expression to redact"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.output.resolve() == args.input.resolve():
+        print("authdoctor: refusing to overwrite the input with its redacted copy", file=sys.stderr)
+        return 2
+    values = default_values()
+    values["authdoctor_profile"] = args.profile
+    try:
+        settings, ruleset = load_configuration(parse_options(values))
+        redactor = Redactor(extra_patterns=args.pattern)
+    except (ValueError, AuthDoctorError) as e:
+        print(f"authdoctor: {e}", file=sys.stderr)
+        return 2
+    report = ReadReport()
+    flows = annotated(read_flows(args.input, report), settings, ruleset, SessionStore())
+    try:
+        count = write_redacted(args.output, flows, redactor)
+    except RecordingError as e:
+        args.output.unlink(missing_ok=True)  # never leave a half-written file behind
+        print(f"authdoctor: {e}", file=sys.stderr)
+        return 2
+    print(f"{count} flows written redacted to {args.output}")
+    return 0
