@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from authdoctor import analyze_command
+from authdoctor import redact_command
+from authdoctor import report_command
 from authdoctor.paths import default_rule_packs
 from authdoctor.rulecases import lint
 
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     lint_parser.add_argument("paths", nargs="*", help="rule files or folders (default: shipped)")
     lint_parser.set_defaults(run=_rules_lint)
     analyze_command.add_parser(commands)
+    redact_command.add_parser(commands)
+    report_command.add_parser(commands)
     return parser
 
 
