@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from authdoctor import analyze_command
+from authdoctor import bundle_command
 from authdoctor import redact_command
 from authdoctor import report_command
 from authdoctor.paths import default_rule_packs
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_command.add_parser(commands)
     redact_command.add_parser(commands)
     report_command.add_parser(commands)
+    bundle_command.add_parser(commands)
     return parser
 
 

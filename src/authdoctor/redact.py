@@ -290,6 +290,11 @@ class Redactor:
             self._seen.setdefault(value, mark)
         return mark
 
+    def replaced(self) -> list[str]:
+        """The secret values this Redactor replaced (8 characters or more), so a bundle can
+        prove that none of them is left in what it packs."""
+        return list(self._seen)
+
     def token(self, value: str) -> str:
         """A JWT keeps its header and claims: `<header>.<payload>.[redacted:…]` (a cut-off
         one keeps its signature's length instead); anything else is `secret(value)`."""
