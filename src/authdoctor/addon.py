@@ -7,12 +7,15 @@ import contextlib
 import logging
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 from mitmproxy import command
 from mitmproxy import ctx
 from mitmproxy import exceptions
+from mitmproxy import flow
 from mitmproxy import http
+from mitmproxy import types
 from mitmproxy.addonmanager import Loader
 from mitmproxy.log import ALERT
 
@@ -28,6 +31,8 @@ from authdoctor.facts import request_side
 from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
 from authdoctor.options import parse_options
+from authdoctor.recording_writer import write_redacted
+from authdoctor.redact import Redactor
 from authdoctor.rejected_requests import RejectedRequestWatcher
 from authdoctor.ruleset import Ruleset
 from authdoctor.session_record import record
@@ -159,6 +164,17 @@ class AuthDoctor:
         text = session_summary(self.sessions, time.time())
         logger.log(ALERT, text)
         return text
+
+    @command.command("authdoctor.save")
+    def save(self, flows: Sequence[flow.Flow], path: types.Path) -> None:
+        """Save flows redacted for a support ticket: a path ending in .har gets HAR, anything
+        else mitmproxy flows. Secrets become fingerprints; the diagnosis travels along."""
+        chosen = [f for f in flows if isinstance(f, http.HTTPFlow)]
+        try:
+            count = write_redacted(Path(path).expanduser(), chosen, Redactor())
+        except OSError as e:
+            raise exceptions.CommandError(f"authdoctor.save: {e.strerror or e}") from e
+        logger.log(ALERT, f"authdoctor: {count} flows saved redacted to {path}")
 
     def _annotate(self, flow: http.HTTPFlow, result: Analysis) -> None:
         annotate(flow, result.diagnosis, result.token_summary())
