@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from typing import BinaryIO
 
 import ijson
@@ -69,12 +70,44 @@ def _is_json(handle: BinaryIO) -> bool:
     return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
+_ENTRIES = "log.entries.item"
+
+
+def _har_entries(handle: BinaryIO) -> Iterator[Any]:
+    """HAR entries one by one: ijson's fast C parser, and where a tool wrote text that is not
+    valid Unicode (lone surrogates from binary bodies), its pure-Python parser from there on,
+    with such characters replaced."""
+    start = handle.tell()
+    done = 0
+    try:
+        for entry in ijson.items(handle, _ENTRIES, use_float=True):
+            done += 1
+            yield entry
+        return
+    except UnicodeDecodeError:
+        handle.seek(start)
+    slow = ijson.get_backend("python")
+    for index, entry in enumerate(slow.items(handle, _ENTRIES, use_float=True)):
+        if index >= done:
+            yield _valid_unicode(entry)
+
+
+def _valid_unicode(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
+
+
 def _har_flows(path: Path, handle: BinaryIO, report: ReadReport) -> Iterator[http.HTTPFlow]:
     """Entries of a HAR 1.2 document, parsed incrementally (ijson), converted by mitmproxy."""
     if handle.peek(3)[:3] == b"\xef\xbb\xbf":  # type: ignore[attr-defined]
         handle.read(3)
     try:
-        for entry in ijson.items(handle, "log.entries.item", use_float=True):
+        for entry in _har_entries(handle):
             try:
                 flow = request_to_flow(entry)
             except Exception:

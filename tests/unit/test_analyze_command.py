@@ -177,3 +177,20 @@ def test_broken_har_json_names_the_file(tmp_path: Path, capsys) -> None:
     path.write_text('{"log": {"entries": [{"request": ')
     code, _, err = _run(capsys, str(path))
     assert code == 2 and f"{path}: not valid HAR JSON" in err
+
+
+def test_har_post_without_params_and_text_that_is_not_unicode(
+    har: Path, tmp_path: Path, capsys
+) -> None:
+    document = _har_document(har)
+    entry = document["log"]["entries"][1]
+    entry["request"]["method"] = "POST"
+    entry["request"]["postData"] = {"mimeType": "application/octet-stream", "text": "\udcff\x00raw"}
+    entry["response"]["content"] = {"size": 4, "mimeType": "text/plain; charset=latin-1",
+                                    "text": "caf\u00e9 \udcfe"}  # fmt: skip
+    path = tmp_path / "odd.har"
+    path.write_text(json.dumps(document), encoding="utf-8", errors="surrogatepass")
+    code, out, err = _run(capsys, str(path), "--format", "json", "--profile", "company-x")
+    causes = [json.loads(line)["cause"] for line in out.splitlines()]
+    # ijson's C parser stops at the lone surrogate; the pure-Python one takes over from there
+    assert (code, causes) == (1, [None, "token_expired", None]), err
