@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from authdoctor.configuration import load_configuration
+from authdoctor.configuration import add_analysis_options
+from authdoctor.configuration import configuration_from_args
 from authdoctor.errors import AuthDoctorError
 from authdoctor.offline import Judged
 from authdoctor.offline import ReadReport
 from authdoctor.offline import RecordingError
 from authdoctor.offline import judge
-from authdoctor.options import default_values
-from authdoctor.options import parse_options
 from authdoctor.output import FORMATS
 from authdoctor.output import json_lines
 from authdoctor.output import markdown
@@ -41,12 +40,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default="error",
         help="exit 1 when a finding of this severity (or worse) exists; 'never' always exits 0",
     )
-    parser.add_argument(
-        "--profile", action="append", default=[], help="API profile: bundled name or YAML path"
-    )
-    parser.add_argument("--rules", action="append", default=[], help="extra rule file or folder")
-    parser.add_argument("--disable", action="append", default=[], help="rule id to switch off")
-    parser.add_argument("--leeway", default=None, help="clock leeway in seconds (default 30)")
+    add_analysis_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -76,17 +70,8 @@ class _Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    values = default_values()
-    values.update(
-        authdoctor_profile=args.profile,
-        authdoctor_rules=args.rules,
-        authdoctor_disable=args.disable,
-    )
-    if args.leeway is not None:
-        values["authdoctor_leeway"] = args.leeway
     try:
-        parsed = parse_options(values)
-        settings, ruleset = load_configuration(parsed)
+        parsed, settings, ruleset = configuration_from_args(args)
     except (ValueError, AuthDoctorError) as e:
         print(f"authdoctor: {e}", file=sys.stderr)
         return 2

@@ -23,14 +23,13 @@ from pathlib import Path
 from mitmproxy import version
 
 from authdoctor import __version__
-from authdoctor.configuration import load_configuration
+from authdoctor.configuration import add_analysis_options
+from authdoctor.configuration import configuration_from_args
 from authdoctor.errors import AuthDoctorError
 from authdoctor.offline import ReadReport
 from authdoctor.offline import RecordingError
 from authdoctor.offline import judge
 from authdoctor.offline import read_flows
-from authdoctor.options import default_values
-from authdoctor.options import parse_options
 from authdoctor.recording_writer import annotated
 from authdoctor.recording_writer import write_flows
 from authdoctor.recording_writer import write_har
@@ -58,7 +57,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("files", nargs="+", type=Path, help=".mitm or .har recordings")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the .zip to write")
-    parser.add_argument("--profile", action="append", default=[], help="API profile")
+    add_analysis_options(parser)
     parser.add_argument("--pattern", action="append", default=[], help="extra regex to redact")
     parser.set_defaults(run=run)
 
@@ -86,11 +85,8 @@ def leaks(data: bytes, secrets: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if args.output.suffix.lower() != ".zip":
         return _fail(f"{args.output}: the bundle must be a .zip file")
-    values = default_values()
-    values["authdoctor_profile"] = args.profile
     try:
-        parsed = parse_options(values)
-        settings, ruleset = load_configuration(parsed)
+        _, settings, ruleset = configuration_from_args(args)
         redactor = Redactor(extra_patterns=args.pattern)
     except (ValueError, AuthDoctorError) as e:
         return _fail(str(e))

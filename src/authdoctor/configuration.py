@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+
 from authdoctor.options import ParsedOptions
+from authdoctor.options import default_values
+from authdoctor.options import parse_options
 from authdoctor.profiles import load_profiles
 from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
@@ -15,3 +19,27 @@ def load_configuration(parsed: ParsedOptions) -> tuple[Settings, Ruleset]:
     profiles = load_profiles(parsed.profiles)
     settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
     return settings, load_ruleset(parsed.rule_paths, parsed.disabled)
+
+
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The options every offline command shares with the addon's authdoctor_* options."""
+    parser.add_argument(
+        "--profile", action="append", default=[], help="API profile: bundled name or YAML path"
+    )
+    parser.add_argument("--rules", action="append", default=[], help="extra rule file or folder")
+    parser.add_argument("--disable", action="append", default=[], help="rule id to switch off")
+    parser.add_argument("--leeway", default=None, help="clock leeway in seconds (default 30)")
+
+
+def configuration_from_args(args: argparse.Namespace) -> tuple[ParsedOptions, Settings, Ruleset]:
+    """Parse and load what add_analysis_options collected; raises ValueError or LoadError."""
+    values = default_values()
+    values.update(
+        authdoctor_profile=args.profile,
+        authdoctor_rules=args.rules,
+        authdoctor_disable=args.disable,
+    )
+    if args.leeway is not None:
+        values["authdoctor_leeway"] = args.leeway
+    parsed = parse_options(values)
+    return (parsed, *load_configuration(parsed))

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from authdoctor.configuration import load_configuration
+from authdoctor.configuration import add_analysis_options
+from authdoctor.configuration import configuration_from_args
 from authdoctor.errors import AuthDoctorError
 from authdoctor.offline import ReadReport
 from authdoctor.offline import RecordingError
 from authdoctor.offline import read_flows
-from authdoctor.options import default_values
-from authdoctor.options import parse_options
 from authdoctor.recording_writer import annotated
 from authdoctor.recording_writer import write_redacted
 from authdoctor.redact import Redactor
@@ -30,7 +29,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("input", type=Path, help=".mitm or .har recording")
     parser.add_argument("output", type=Path, help="where to write (.har or .mitm)")
-    parser.add_argument("--profile", action="append", default=[], help="API profile")
+    add_analysis_options(parser)
     parser.add_argument(
         "--pattern", action="append", default=[], help="extra regular expression to redact"
     )
@@ -41,10 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output.resolve() == args.input.resolve():
         print("authdoctor: refusing to overwrite the input with its redacted copy", file=sys.stderr)
         return 2
-    values = default_values()
-    values["authdoctor_profile"] = args.profile
     try:
-        settings, ruleset = load_configuration(parse_options(values))
+        _, settings, ruleset = configuration_from_args(args)
         redactor = Redactor(extra_patterns=args.pattern)
     except (ValueError, AuthDoctorError) as e:
         print(f"authdoctor: {e}", file=sys.stderr)

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from authdoctor.configuration import load_configuration
+from authdoctor.configuration import add_analysis_options
+from authdoctor.configuration import configuration_from_args
 from authdoctor.errors import AuthDoctorError
 from authdoctor.offline import ReadReport
 from authdoctor.offline import RecordingError
 from authdoctor.offline import judge
-from authdoctor.options import default_values
-from authdoctor.options import parse_options
 from authdoctor.report import FORMATS
 from authdoctor.report import build_report
 from authdoctor.report import summary
@@ -35,12 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         type=Path,
         help="the report file; its suffix picks the format: .html or .md",
     )
-    parser.add_argument(
-        "--profile", action="append", default=[], help="API profile: bundled name or YAML path"
-    )
-    parser.add_argument("--rules", action="append", default=[], help="extra rule file or folder")
-    parser.add_argument("--disable", action="append", default=[], help="rule id to switch off")
-    parser.add_argument("--leeway", default=None, help="clock leeway in seconds (default 30)")
+    add_analysis_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -57,17 +51,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{output}: the report file must end in {kinds}")
     if any(output.resolve() == Path(f).resolve() for f in args.files):
         return _fail(f"{output}: the report would overwrite a recording")
-    values = default_values()
-    values.update(
-        authdoctor_profile=args.profile,
-        authdoctor_rules=args.rules,
-        authdoctor_disable=args.disable,
-    )
-    if args.leeway is not None:
-        values["authdoctor_leeway"] = args.leeway
     try:
-        parsed = parse_options(values)
-        settings, ruleset = load_configuration(parsed)
+        parsed, settings, ruleset = configuration_from_args(args)
     except (ValueError, AuthDoctorError) as e:
         return _fail(str(e))
     store = SessionStore(parsed.session_tokens, parsed.session_clients)
