@@ -9,8 +9,10 @@ from pathlib import Path
 
 from authdoctor import analyze_command
 from authdoctor import bundle_command
+from authdoctor import launch_command
 from authdoctor import redact_command
 from authdoctor import report_command
+from authdoctor import token_command
 from authdoctor.paths import default_rule_packs
 from authdoctor.rulecases import lint
 
@@ -42,11 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     redact_command.add_parser(commands)
     report_command.add_parser(commands)
     bundle_command.add_parser(commands)
+    launch_command.add_parsers(commands)
+    token_command.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, rest = build_parser().parse_known_args(argv)
+    if getattr(args, "tool", None) is not None:
+        args.passthrough = rest  # mitmweb / mitmdump take everything else
+    elif rest:
+        build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return int(args.run(args))
     except BrokenPipeError:  # `authdoctor analyze ... | head`: the reader has had enough

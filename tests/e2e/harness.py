@@ -40,15 +40,21 @@ class Proxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> Proxy:
-        command = [
+    def command(self) -> list[str]:
+        return [
             str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", "0",
             "-s", str(REPO / "addons" / "authdoctor.py"),
             "--set", f"confdir={self.workdir / 'confdir'}",
             "-w", str(self.flows_file), *self.options,
         ]  # fmt: skip
+
+    def start(self, timeout: float = 30.0) -> Proxy:
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=self.workdir
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self.workdir,
         )
         ready = threading.Event()
         threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
