@@ -9,6 +9,7 @@ from pathlib import Path
 
 from authdoctor import analyze_command
 from authdoctor import bundle_command
+from authdoctor import demo_command
 from authdoctor import launch_command
 from authdoctor import redact_command
 from authdoctor import report_command
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     bundle_command.add_parser(commands)
     launch_command.add_parsers(commands)
     token_command.add_parser(commands)
+    demo_command.add_parser(commands)
     return parser
 
 
