@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from authdoctor.demo_scenarios import SCENARIO_HEADER
 from authdoctor.demo_scenarios import Client
 from authdoctor.demo_scenarios import run_scenarios
 from authdoctor.paths import addon_script
+from authdoctor.proxy_process import ProxyProcess
 from authdoctor.sandbox import Sandbox
 from authdoctor.sandbox.profile import write_sandbox_profile
 
@@ -41,47 +38,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--web-port", type=int, default=8081, help="mitmweb UI port")
     parser.add_argument("--exit", action="store_true", help="stop after the summary")
     parser.set_defaults(run=run)
-
-
-class ProxyProcess:
-    """mitmweb / mitmdump with the addon, on loopback, its output drained in a thread."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self.port: int | None = None
-        self.web_url: str | None = None
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if match := re.search(r"proxy listening at 127\.0\.0\.1:(\d+)", line):
-                self.port = int(match.group(1))
-            if match := re.search(r"Web server listening at (\S+)", line):
-                self.web_url = match.group(1)
-        self.ready.set()
-
-    def wait_ready(self, web: bool) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and self.process.poll() is None:
-            if self.port is not None and (self.web_url is not None or not web):
-                return True
-            time.sleep(0.05)
-        return False
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
 
 def _command(args: argparse.Namespace, profile: Path, flows: Path, confdir: Path) -> list[str]:
@@ -128,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         flows = work / "demo.mitm"
         proxy = ProxyProcess(_command(args, profile, flows, work / "confdir"))
         stack.callback(proxy.stop)
-        if not proxy.wait_ready(web=not args.no_web):
+        if not proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S):
             print(
                 "authdoctor: the proxy did not start:\n" + "".join(proxy.lines[-20:]),
                 file=sys.stderr,

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 
 from mitmproxy import http
 from mitmproxy import io
+
+from authdoctor.proxy_process import ProxyProcess
 
 REPO = Path(__file__).resolve().parents[2]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -29,8 +27,7 @@ class Proxy:
     workdir: Path
     options: list[str]
     port: int = 0
-    process: subprocess.Popen[str] | None = None
-    output: list[str] = field(default_factory=list)
+    process: ProxyProcess | None = None
 
     @property
     def flows_file(self) -> Path:
@@ -49,41 +46,19 @@ class Proxy:
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> Proxy:
-        self.process = subprocess.Popen(
-            self.command(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=self.workdir,
-        )
-        ready = threading.Event()
-        threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
-        if not ready.wait(timeout):
+        self.process = ProxyProcess(self.command(), cwd=self.workdir)
+        if not self.process.wait_ready(web=False, timeout=timeout):
             self.stop()
-            raise RuntimeError("mitmdump did not start:\n" + "".join(self.output))
+            raise RuntimeError("mitmdump did not start:\n" + self.log())
+        self.port = self.process.port or 0
         return self
 
-    def _drain(self, ready: threading.Event) -> None:
-        assert self.process and self.process.stdout
-        for line in self.process.stdout:
-            self.output.append(line)
-            if match := re.search(r"proxy listening at 127\.0\.0\.1:(\d+)", line):
-                self.port = int(match.group(1))
-                ready.set()
-        ready.set()
-
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+        if self.process is not None:
+            self.process.stop()
 
     def log(self) -> str:
-        return "".join(self.output)
+        return self.process.log() if self.process else ""
 
     def client_env(self) -> dict[str, str]:
         """Environment for a client that goes through the proxy (curl needs lower case)."""
