@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from jwt.algorithms import RSAAlgorithm
 
 from authdoctor.paths import default_rule_packs
 from authdoctor.profiles import load_profiles
@@ -25,3 +28,15 @@ def ruleset() -> Ruleset:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings(profiles=load_profiles(["company-x"]))
+
+
+@pytest.fixture(scope="session")
+def keyed_settings(tmp_path_factory: pytest.TempPathFactory, issuer: Issuer) -> Settings:
+    """Company X, with the issuer's public key as the profile's signing keys (a JWKS file)."""
+    folder = tmp_path_factory.mktemp("keys")
+    jwk = json.loads(RSAAlgorithm.to_jwk(issuer.key.public_key()))
+    (folder / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "cx-2026-01"}]}))
+    (folder / "keyed.yaml").write_text(
+        "id: company-x-keyed\ntitle: Company X REST API\nextends: company-x\nkeys: jwks.json\n"
+    )
+    return Settings(profiles=load_profiles([str(folder / "keyed.yaml")]))

@@ -14,7 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from mitmproxy import http
 from mitmproxy import io as mitmio
 
@@ -52,6 +54,7 @@ class Failing:
     rule: str
     build: Callable[[Issuer], http.HTTPFlow]
     shows: tuple[str, ...]  # real values the comment must contain
+    keyed: bool = False  # needs a profile that names the issuer's signing keys
 
 
 def _token_call(
@@ -76,6 +79,13 @@ def _token_call(
         content=form,
         resp=response(status, headers=answer_headers, body=body),
     )
+
+
+def _signed_by_another_key(token: str) -> str:
+    """The same header and claims, signed with a key the API does not have."""
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, other, algorithm="RS256", headers={"kid": "cx-2026-01"})
 
 
 def _cut_off(token: str) -> str:
@@ -292,6 +302,17 @@ FAILING: dict[str, Failing] = {
         ),
         ('client authentication "both"',),
     ),
+    "signature_invalid": Failing(
+        "signature_invalid",
+        "signature-invalid",
+        lambda i: flow(
+            DEVICES,
+            headers=[bearer(_signed_by_another_key(i.token()))],
+            resp=company_x_error(description="Token signature verification failed"),
+        ),
+        ("does not verify against Company X", "kid cx-2026-01, RS256"),
+        keyed=True,
+    ),
 }
 
 
@@ -301,8 +322,12 @@ def test_every_error_cause_of_the_shipped_rules_is_covered(ruleset: Ruleset) -> 
 
 
 @pytest.mark.parametrize("name", FAILING)
-def test_primary_cause(name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings) -> None:
+def test_primary_cause(
+    name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings, request
+) -> None:
     case = FAILING[name]
+    if case.keyed:
+        settings = request.getfixturevalue("keyed_settings")
     diagnosis = analyze(case.build(issuer), ruleset, settings).diagnosis
     assert diagnosis.cause == case.cause
     assert diagnosis.primary is not None
@@ -318,8 +343,12 @@ def _secrets(f: http.HTTPFlow) -> list[str]:
 
 
 @pytest.mark.parametrize("name", FAILING)
-def test_annotation(name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings) -> None:
+def test_annotation(
+    name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings, request
+) -> None:
     case = FAILING[name]
+    if case.keyed:
+        settings = request.getfixturevalue("keyed_settings")
     f = case.build(issuer)
     result = _run(f, ruleset, settings)
     primary = result.diagnosis.primary

@@ -22,11 +22,13 @@ from authdoctor.facts.request import request_facts
 from authdoctor.facts.response import TOKEN_ENDPOINT_ERRORS
 from authdoctor.facts.response import response_facts
 from authdoctor.facts.scope import scope_facts
+from authdoctor.facts.token import REDACTED_SIGNATURE
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
 from authdoctor.profiles import Profile
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
+from authdoctor.signing_keys import verify_signature
 
 type Facts = dict[str, Any]
 
@@ -75,6 +77,14 @@ def request_side(
         facts.update(issuer_facts(facts, profile, environment))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
+        signed = credential is not None and not REDACTED_SIGNATURE.search(credential.value)
+        if environment is not None and environment.key_set is not None and signed:
+            facts["token.signature"] = verify_signature(
+                credential.value,
+                environment.key_set,
+                facts.get("token.kid"),
+                facts.get("token.alg", ""),
+            )
     return RequestSide(facts, decoded, profile, _request_fingerprint(request))
 
 

@@ -11,7 +11,9 @@ def open_causes(facts: dict[str, Any]) -> list[str]:
     if token_format == "opaque":
         causes += ["token_expired", "token_revoked", "wrong_environment"]
     if token_format == "jwt":
-        causes += ["token_revoked", "signature_invalid"]
+        causes.append("token_revoked")
+        if facts.get("token.signature") != "valid":
+            causes.append("signature_invalid")
     if token_format and "scope.satisfied" not in facts:
         causes.append("insufficient_scope")
     if token_format and "token.audience_ok" not in facts:

@@ -94,6 +94,11 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("token.issuer_known", "bool", "the issuer belongs to one of the profile's environments"),
     ("token.audience_ok", "bool", "aud names this API (profile audiences)"),
     ("token.expected_audience", "list", "the audiences this API accepts"),
+    (
+        "token.signature",
+        "str",
+        "valid | invalid | no_key | alg_not_allowed | alg_none (profile keys)",
+    ),
     ("token.claims_ok", "bool", "decodes, time-valid, known issuer of this environment, right aud"),
     ("token.time_known", "bool", "the token carries exp, so expiry can be judged"),
     # response: what came back
