@@ -57,6 +57,7 @@ SECRET_FIELDS = (
     *("session", "session_id", "sessionid", "private_key", "secret_key", "credential"),
     *("credentials", "authorization", "proxy_authorization", "cookie", "set_cookie"),
     *("passwd", "pwd", "otp", "saml_response", "x-amz-signature", "x-amz-credential"),
+    "subscription_key",
 )
 _SECRET_SUFFIXES = ("token", "secret", "password", "passwd", "apikey")
 _HEADER_WORDS = ("token", "secret", "api-key", "apikey", "api_key", "password", "passwd")

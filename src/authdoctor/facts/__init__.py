@@ -13,6 +13,8 @@ from mitmproxy import http
 
 from authdoctor.facts import session
 from authdoctor.facts import token_endpoint
+from authdoctor.facts.api_key import api_key_facts
+from authdoctor.facts.api_key import github_scope_facts
 from authdoctor.facts.candidates import open_causes
 from authdoctor.facts.environment import claims_ok
 from authdoctor.facts.environment import issuer_facts
@@ -72,6 +74,7 @@ def request_side(
         credential, request.timestamp_start, settings.leeway_s, settings.refresh_window_s
     )
     facts.update(tokens)
+    facts.update(api_key_facts(facts, credential))
     if profile and environment:
         facts.update(profile_facts(profile, environment))
         facts.update(issuer_facts(facts, profile, environment))
@@ -109,6 +112,8 @@ def extract_facts(
         side = request_side(flow, settings, store)
     facts = dict(side.facts)
     facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
+    if "api_key.present" in facts:
+        facts.update(github_scope_facts(flow.response))
     now = flow.request.timestamp_start
     if facts["request.kind"] == "token_endpoint":
         call, sent_refresh = _token_endpoint_facts(flow, facts)

@@ -8,7 +8,9 @@ from typing import Any
 def open_causes(facts: dict[str, Any]) -> list[str]:
     causes: list[str] = []
     token_format = facts.get("token.format")
-    if token_format == "opaque":
+    if facts.get("api_key.present"):
+        causes.append("api_key_invalid")
+    elif token_format == "opaque":
         causes += ["token_expired", "token_revoked", "wrong_environment"]
     if token_format == "jwt":
         causes.append("token_revoked")

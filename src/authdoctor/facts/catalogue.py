@@ -59,7 +59,12 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ),
     ("request.alt_auth_header", "str", "non-standard header that carries a credential"),
     ("request.query_token_param", "str", "query parameter that carries a credential"),
-    ("request.credential_location", "str", "authorization | alt_header | query | none"),
+    ("request.api_key_header", "str", "header made for API keys that carried the credential"),
+    (
+        "request.credential_location",
+        "str",
+        "authorization | alt_header | api_key_header | query | none",
+    ),
     # token: the credential itself, decoded without verification
     ("token.present", "bool", "a credential value was found in the request"),
     ("token.format", "str", "jwt | opaque | malformed (looks like a JWT but does not decode)"),
@@ -123,6 +128,23 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("response.clock_offset_s", "int", "server Date minus this machine's clock, seconds"),
     ("response.clock_offset", "str", "human form, e.g. 'server 10 min ahead'"),
     ("response.clock_skewed", "bool", "|clock offset| exceeds the leeway"),
+    ("response.oauth_scopes", "list", "GitHub X-OAuth-Scopes: the scopes the token has"),
+    ("response.accepted_oauth_scopes", "list", "GitHub X-Accepted-OAuth-Scopes: any one will do"),
+    ("response.oauth_scope_missing", "bool", "the token has none of the accepted OAuth scopes"),
+    ("response.accepted_github_permissions", "str", "GitHub: permissions the endpoint needs"),
+    # api_key: credentials that are not OAuth tokens (never the key itself)
+    (
+        "api_key.present",
+        "bool",
+        "the credential is an API key (by its header, parameter or prefix)",
+    ),
+    ("api_key.kind", "str", "stripe_secret, stripe_publishable, github_pat, github_refresh, ..."),
+    ("api_key.provider", "str", "whose key format it is: Stripe, GitHub, OpenAI, ..."),
+    ("api_key.label", "str", "the kind of key in words"),
+    ("api_key.where", "str", "where the key was sent, in words"),
+    ("api_key.prefix", "str", "the documented prefix that identifies the kind"),
+    ("api_key.mode", "str", "live | test (Stripe)"),
+    ("api_key.note", "str", "what this kind of key can and cannot do"),
     # scope: what the endpoint needs against what the token grants
     ("scope.endpoint", "str", "matched endpoint, e.g. 'GET /devices'"),
     ("scope.required_any", "list", "scopes of which the endpoint accepts any one"),

@@ -41,6 +41,23 @@ ALT_HEADER_NAMES = frozenset(
         "jwt",
     }
 )
+# Headers that carry an API key by design (not a misspelled Authorization header).
+API_KEY_HEADERS = frozenset(
+    {
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-apikey",
+        "x-api-token",
+        "api-token",
+        "x-goog-api-key",  # Google Cloud
+        "ocp-apim-subscription-key",  # Azure API Management
+        "x-functions-key",  # Azure Functions
+        "x-rapidapi-key",
+        "x-gitlab-token",  # GitLab webhooks/API alternative
+        "private-token",  # GitLab personal access tokens
+    }
+)
 _NOT_CREDENTIALS = frozenset({"proxy-authorization", "www-authenticate", "proxy-authenticate"})
 # Query parameters that carry credentials (RFC 6750 section 2.3 and common variants).
 TOKEN_QUERY_PARAMS = ("access_token", "token", "id_token", "api_key", "apikey", "key", "jwt")
@@ -132,6 +149,14 @@ def _alt_header(request: http.Request) -> tuple[str, str] | None:
     return None
 
 
+def api_key_header(request: http.Request) -> tuple[str, str] | None:
+    """(header name, value) of a header made for API keys, if the request has one."""
+    for name, value in request.headers.items():
+        if name.lower() in API_KEY_HEADERS and value.strip():
+            return name, value.strip()
+    return None
+
+
 def _query_token(request: http.Request) -> tuple[str, str] | None:
     if "?" not in request.path:
         return None
@@ -160,6 +185,10 @@ def header_facts(
         scheme, _, rest = value.strip().partition(" ")
         token = rest if scheme.lower() in KNOWN_SCHEMES and rest else value.strip()
         return facts, Credential(_clean_token(token), "alt_header")
+    if key := api_key_header(request):
+        facts["request.api_key_header"] = key[0]
+        facts["request.credential_location"] = "api_key_header"
+        return facts, Credential(_clean_token(key[1]), "api_key_header")
     if query := _query_token(request):
         facts["request.query_token_param"] = query[0]
         facts["request.credential_location"] = "query"

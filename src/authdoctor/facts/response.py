@@ -16,6 +16,7 @@ from authdoctor.deferred import Deferred
 from authdoctor.errorbody import MAX_BODY
 from authdoctor.errorbody import ErrorBody
 from authdoctor.errorbody import parse_error_body
+from authdoctor.facts.api_key import mask_echoed_secrets
 from authdoctor.profiles import Profile
 from authdoctor.timefmt import clock_phrase
 from authdoctor.timefmt import iso_utc
@@ -160,7 +161,7 @@ def response_facts(
         # RFC 6750 section 3.1: a malformed auth request is answered 400 invalid_request.
         facts["response.auth_failed"] |= status == 400 and error == "invalid_request"
     texts = [
-        t
+        mask_echoed_secrets(t)
         for t in (bearer.param("error_description") if bearer else None, body and body.description)
         if t
     ]
