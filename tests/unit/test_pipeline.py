@@ -313,6 +313,30 @@ FAILING: dict[str, Failing] = {
         ("does not verify against Company X", "kid cx-2026-01, RS256"),
         keyed=True,
     ),
+    "api_key_invalid": Failing(
+        "api_key_invalid",
+        "api-key-rejected",
+        lambda i: flow(
+            "https://api.example.com/v1/orders",
+            headers=[("X-API-Key", "k-4a7d1c9e2b6f4e0a8c3d5b7e9f1a2c4d")],
+            resp=response(403, body={"message": "Forbidden"}),
+        ),
+        ("API key (sha256:", 'in the "X-API-Key" header', '403 ("Forbidden")'),
+    ),
+    "wrong_token_type": Failing(
+        "wrong_token_type",
+        "github-refresh-token-as-bearer",
+        lambda i: flow(
+            "https://api.github.com/user",
+            headers=[
+                bearer(
+                    "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498"
+                )
+            ],
+            resp=response(401, body={"message": "Bad credentials"}),
+        ),
+        ("GitHub App refresh token (ghr_…, sha256:", "Send the access_token field"),
+    ),
 }
 
 
