@@ -131,6 +131,24 @@ def compile_condition(node: Any, path: YamlPath = ("when",)) -> Predicate:
     return _compile_leaf(node, path)
 
 
+type Gate = tuple[str, str | int | float | bool]
+
+
+def gate_of(node: Any) -> Gate | None:
+    """A plain `fact: value` that the whole condition requires (the tree itself, or one of
+    its top-level `all` items), so that rules sharing it can be skipped with one lookup.
+    The first such item is taken: rule authors put the cheap, usually false test first."""
+    ((key, child),) = node.items()
+    items = child if key == "all" else [node] if key not in ("any", "not") else []
+    for item in items:
+        ((fact, spec),) = item.items()
+        if fact in CATALOGUE and CATALOGUE[fact].type != "list" and not isinstance(
+            spec, (dict, list)
+        ):
+            return fact, spec
+    return None
+
+
 def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
     def all_of(facts: Facts) -> bool:
         for part in parts:  # noqa: SIM110 - no generator per call on the hot path

@@ -16,9 +16,11 @@ from typing import Any
 
 from authdoctor.causes import ALL_CAUSES
 from authdoctor.conditions import ConditionError
+from authdoctor.conditions import Gate
 from authdoctor.conditions import Predicate
 from authdoctor.conditions import compile_condition
 from authdoctor.conditions import count_leaves
+from authdoctor.conditions import gate_of
 from authdoctor.errors import LoadError
 from authdoctor.schemacheck import check_schema
 from authdoctor.suggest import did_you_mean
@@ -87,6 +89,7 @@ class Rule:
     specificity: int
     file: str
     applies_to: str = "api"
+    gate: Gate | None = None
 
     def finding(self, facts: Mapping[str, Any]) -> Finding:
         return Finding(
@@ -102,21 +105,55 @@ class Rule:
         )
 
 
+_ABSENT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The rules of one request kind: those to test always, and those grouped by the
+    `fact: value` they all require, so a healthy flow skips a group with one lookup."""
+
+    always: tuple[Rule, ...]
+    gated: tuple[tuple[str, Any, tuple[Rule, ...]], ...]
+
+    @classmethod
+    def of(cls, rules: Iterable[Rule]) -> _Plan:
+        always: list[Rule] = []
+        groups: dict[tuple[str, Any, type], list[Rule]] = {}
+        for rule in rules:
+            if rule.gate is None:
+                always.append(rule)
+            else:
+                fact, value = rule.gate
+                groups.setdefault((fact, value, type(value)), []).append(rule)
+        gated = tuple((fact, value, tuple(g)) for (fact, value, _), g in groups.items())
+        return cls(tuple(always), gated)
+
+    def matching(self, facts: Mapping[str, Any]) -> list[Rule]:
+        matched = [rule for rule in self.always if rule.when(facts)]
+        for fact, value, rules in self.gated:
+            # the same test as the rule's own `fact: value` leaf (conditions.py, equals)
+            if (found := facts.get(fact, _ABSENT)) is not _ABSENT and found == value:
+                matched.extend(rule for rule in rules if rule.when(facts))
+        return matched
+
+
 @dataclass(frozen=True, slots=True)
 class Ruleset:
     rules: tuple[Rule, ...]
     files: tuple[Path, ...] = ()
-    by_kind: dict[str, tuple[Rule, ...]] = field(init=False)
+    by_kind: dict[str, _Plan] = field(init=False)
 
     def __post_init__(self) -> None:
         kinds = {rule.applies_to for rule in self.rules}
-        grouped = {k: tuple(r for r in self.rules if r.applies_to == k) for k in kinds}
-        object.__setattr__(self, "by_kind", grouped)
+        plans = {k: _Plan.of(r for r in self.rules if r.applies_to == k) for k in kinds}
+        object.__setattr__(self, "by_kind", plans)
 
     def evaluate(self, facts: Mapping[str, Any]) -> list[Finding]:
-        """Every matching rule's finding, minus those a more specific match suppresses."""
-        rules = self.by_kind.get(facts.get("request.kind", "api"), ())
-        matched = [rule for rule in rules if rule.when(facts)]
+        """Every matching rule's finding, minus those a more specific match suppresses.
+        Their order is not meaningful: diagnosis ranks them."""
+        plan = self.by_kind.get(facts.get("request.kind", "api"))
+        matched = plan.matching(facts) if plan else []
         suppressed = {target for rule in matched for target in rule.suppresses}
         return [rule.finding(facts) for rule in matched if rule.id not in suppressed]
 
@@ -179,6 +216,7 @@ def compile_rule(doc: YamlDoc) -> Rule:
         specificity=count_leaves(data["when"]),
         file=doc.file,
         applies_to=data.get("applies_to", "api"),
+        gate=gate_of(data["when"]),
     )
 
 

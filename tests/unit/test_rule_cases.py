@@ -19,6 +19,7 @@ from authdoctor.paths import default_rule_packs
 from authdoctor.rulecases import cases_file
 from authdoctor.rulecases import lint
 from authdoctor.ruleset import compile_rule
+from authdoctor.ruleset import load_ruleset
 from authdoctor.ruleset import rule_files
 from authdoctor.yamldoc import YamlPath
 from authdoctor.yamldoc import format_path
@@ -275,3 +276,15 @@ def test_cli_lint_exit_status_and_summary(tmp_path: Path, capsys: pytest.Capture
     captured = capsys.readouterr()
     assert captured.out == "FAILED: 1 rules, 5 cases, 1 problems\n"
     assert "no_match[1] should not match but does" in captured.err
+
+
+def test_gated_evaluation_finds_exactly_what_testing_every_rule_finds() -> None:
+    """The ruleset skips groups of rules by the `fact: value` they share; on every case of
+    every shipped rule that must select the same rules as testing each rule in turn."""
+    ruleset = load_ruleset(default_rule_packs())
+    assert any(plan.gated for plan in ruleset.by_kind.values())
+    every_case = [case for path in RULE_FILES for group in _cases(path) for case in group]
+    for case in every_case:
+        for kind, plan in ruleset.by_kind.items():
+            everything = {r.id for r in ruleset.rules if r.applies_to == kind and r.when(case)}
+            assert {r.id for r in plan.matching(case)} == everything, case
