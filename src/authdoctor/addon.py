@@ -28,6 +28,7 @@ from authdoctor.configuration import load_configuration
 from authdoctor.errors import AuthDoctorError
 from authdoctor.facts import RequestSide
 from authdoctor.facts import request_side
+from authdoctor.key_fetch import KeyFetcher
 from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
 from authdoctor.options import parse_options
@@ -61,6 +62,7 @@ class AuthDoctor:
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
         self.sessions = SessionStore()
+        self.key_fetcher = KeyFetcher()  # kept across reloads: its cache outlives a rules edit
 
     def load(self, loader: Loader) -> None:
         for name, typespec, default, help_text in OPTIONS:
@@ -82,7 +84,8 @@ class AuthDoctor:
 
     def _apply(self, parsed: ParsedOptions) -> None:
         """Load profiles and rules; on any error keep what was active and raise."""
-        settings, ruleset = load_configuration(parsed)
+        settings, ruleset = load_configuration(parsed, self.key_fetcher)
+        self.key_fetcher.limits = parsed.fetch_limits
         profiles = settings.profiles
         profile_files = tuple(Path(p.file) for p in profiles)
         self.settings = settings

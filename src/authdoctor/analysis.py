@@ -34,6 +34,10 @@ class Analysis:
         if self.token.format == "jwt":
             summary["header"] = self.token.header
             summary["claims"] = self.token.claims
+            # Kept apart from the claims: verified, or why not (keys not available yet).
+            for name in ("signature", "signature_note"):
+                if value := self.facts.get(f"token.{name}"):
+                    summary[name] = value.strip()
         return summary
 
 

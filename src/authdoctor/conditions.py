@@ -142,8 +142,10 @@ def gate_of(node: Any) -> Gate | None:
     items = child if key == "all" else [node] if key not in ("any", "not") else []
     for item in items:
         ((fact, spec),) = item.items()
-        if fact in CATALOGUE and CATALOGUE[fact].type != "list" and not isinstance(
-            spec, (dict, list)
+        if (
+            fact in CATALOGUE
+            and CATALOGUE[fact].type != "list"
+            and not isinstance(spec, (dict, list))
         ):
             return fact, spec
     return None

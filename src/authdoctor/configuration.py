@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from authdoctor.key_fetch import KeyFetcher
 from authdoctor.options import ParsedOptions
 from authdoctor.options import default_values
 from authdoctor.options import parse_options
@@ -13,11 +14,17 @@ from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
 
 
-def load_configuration(parsed: ParsedOptions) -> tuple[Settings, Ruleset]:
+def load_configuration(
+    parsed: ParsedOptions, key_fetcher: KeyFetcher | None = None
+) -> tuple[Settings, Ruleset]:
     """Profiles and rules, the same for the live addon and offline analysis; raises
-    LoadError naming file, line and field."""
+    LoadError naming file, line and field. Without the addon's fetcher (offline analysis)
+    signing keys are fetched inline: a recording may wait for them, within the timeout."""
     profiles = load_profiles(parsed.profiles)
-    settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
+    fetcher = key_fetcher or KeyFetcher(parsed.fetch_limits, background=False)
+    settings = Settings(
+        parsed.leeway_s, parsed.refresh_window_s, profiles, parsed.fetch_keys, fetcher
+    )
     return settings, load_ruleset(parsed.rule_paths, parsed.disabled)
 
 
@@ -29,6 +36,11 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", action="append", default=[], help="extra rule file or folder")
     parser.add_argument("--disable", action="append", default=[], help="rule id to switch off")
     parser.add_argument("--leeway", default=None, help="clock leeway in seconds (default 30)")
+    parser.add_argument(
+        "--fetch-keys",
+        action="store_true",
+        help="fetch signing keys that profiles name by jwks_uri or discovery (contacts issuers)",
+    )
 
 
 def configuration_from_args(args: argparse.Namespace) -> tuple[ParsedOptions, Settings, Ruleset]:
@@ -41,5 +53,7 @@ def configuration_from_args(args: argparse.Namespace) -> tuple[ParsedOptions, Se
     )
     if args.leeway is not None:
         values["authdoctor_leeway"] = args.leeway
+    if args.fetch_keys:
+        values["authdoctor_fetch_keys"] = True
     parsed = parse_options(values)
     return (parsed, *load_configuration(parsed))

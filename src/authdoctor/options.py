@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from authdoctor.key_fetch import FetchLimits
 from authdoctor.paths import default_rule_packs
 from authdoctor.sessions import DEFAULT_MAX_CLIENTS
 from authdoctor.sessions import DEFAULT_MAX_TOKENS
 from authdoctor.settings import DEFAULT_LEEWAY_S
 from authdoctor.settings import DEFAULT_REFRESH_WINDOW_S
+
+DEFAULT_FETCH_LIMITS = FetchLimits()
 
 # (name, type, default, help). Numbers are declared as str so that a bad --set value reaches
 # our own parser and its clear message: a type error in a -s script's option would make
@@ -63,6 +66,33 @@ OPTIONS: tuple[tuple[str, type, object, str], ...] = (
         str(DEFAULT_REFRESH_WINDOW_S),
         "Warn when a token expires within this many seconds of a request (the runbook: 300).",
     ),
+    (
+        "authdoctor_fetch_keys",
+        bool,
+        False,
+        "Fetch the signing keys that profiles name with jwks_uri or discovery, to verify token "
+        "signatures. Off by default: when on, the proxy contacts the issuers. Fetches run in "
+        "the background (flows never wait for them), ignore HTTP(S)_PROXY, and until keys "
+        "arrive tokens are decoded, not verified.",
+    ),
+    (
+        "authdoctor_fetch_keys_ttl",
+        str,
+        str(int(DEFAULT_FETCH_LIMITS.ttl_s)),
+        "Seconds fetched signing keys are used before they are fetched again.",
+    ),
+    (
+        "authdoctor_fetch_keys_retry",
+        str,
+        str(int(DEFAULT_FETCH_LIMITS.retry_s)),
+        "Seconds to wait after a failed key fetch before asking that source again.",
+    ),
+    (
+        "authdoctor_fetch_keys_timeout",
+        str,
+        str(int(DEFAULT_FETCH_LIMITS.timeout_s)),
+        "Seconds a key fetch may take in all (discovery document and key set).",
+    ),
 )
 
 
@@ -76,6 +106,8 @@ class ParsedOptions:
     refresh_window_s: int
     session_tokens: int
     session_clients: int
+    fetch_keys: bool = False
+    fetch_limits: FetchLimits = DEFAULT_FETCH_LIMITS
 
 
 def parse_whole_number(name: str, value: str, minimum: int, maximum: int, unit: str = "") -> int:
@@ -97,6 +129,19 @@ def parse_seconds(name: str, value: str, maximum: int = 86400) -> int:
 
 def parse_count(name: str, value: str, maximum: int = 10_000_000) -> int:
     return parse_whole_number(name, value, 1, maximum)
+
+
+def parse_fetch_limits(values: dict[str, object]) -> FetchLimits:
+    """The key fetcher's TTL, negative-cache time and timeout, in whole seconds."""
+
+    def seconds(name: str, maximum: int) -> int:
+        return parse_whole_number(name, str(values[name]), 1, maximum, "seconds")
+
+    return FetchLimits(
+        ttl_s=seconds("authdoctor_fetch_keys_ttl", 7 * 86400),
+        retry_s=seconds("authdoctor_fetch_keys_retry", 86400),
+        timeout_s=seconds("authdoctor_fetch_keys_timeout", 60),
+    )
 
 
 def default_values() -> dict[str, object]:
@@ -122,4 +167,6 @@ def parse_options(values: dict[str, object]) -> ParsedOptions:
         session_clients=parse_count(
             "authdoctor_session_clients", str(values["authdoctor_session_clients"])
         ),
+        fetch_keys=bool(values["authdoctor_fetch_keys"]),
+        fetch_limits=parse_fetch_limits(values),
     )

@@ -17,10 +17,10 @@ from typing import Any
 from authdoctor.endpoints import EndpointError
 from authdoctor.endpoints import EndpointTable
 from authdoctor.errors import LoadError
+from authdoctor.key_sources import KeySources
+from authdoctor.key_sources import key_sources
 from authdoctor.paths import profiles_dir
 from authdoctor.schemacheck import check_schema
-from authdoctor.signing_keys import KeySet
-from authdoctor.signing_keys import load_key_set
 from authdoctor.suggest import did_you_mean
 from authdoctor.yamldoc import YamlDoc
 from authdoctor.yamldoc import load_yaml
@@ -33,7 +33,7 @@ class Environment:
     issuers: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
     token_endpoint: str | None = None
-    key_set: KeySet | None = None
+    keys: KeySources | None = None
 
     def serves(self, host: str, port: int) -> bool:
         return any(_host_matches(pattern, host, port) for pattern in self.hosts)
@@ -116,20 +116,9 @@ def _merged(
     return {**parent, **data}, doc.file, {**parent_sources, **sources}
 
 
-def _keys(name: str | None, doc: YamlDoc | None) -> KeySet | None:
-    """A profile's signing keys, the path relative to the file that names it."""
-    if not name:
-        return None
-    path = Path(name).expanduser()
-    if not path.is_absolute() and doc is not None:
-        path = Path(doc.file).parent / path
-    return load_key_set(path)
-
-
 def load_profile(name: str) -> Profile:
     """Load, check and compile one profile; raise LoadError naming file, line and field."""
     data, file, sources = _merged(_resolve(name))
-    shared_keys = _keys(data.get("keys"), sources.get("keys"))
     environments = tuple(
         Environment(
             name=env_name,
@@ -137,7 +126,7 @@ def load_profile(name: str) -> Profile:
             issuers=tuple(env.get("issuers", ())),
             audiences=tuple(env.get("audiences", ())),
             token_endpoint=env.get("token_endpoint"),
-            key_set=_keys(env.get("keys"), sources.get("environments")) or shared_keys,
+            keys=key_sources(data, env_name, sources),
         )
         for env_name, env in data.get("environments", {}).items()
     )

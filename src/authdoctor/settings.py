@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from authdoctor.key_fetch import KeyFetcher
 from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
 from authdoctor.profiles import profile_for
@@ -19,6 +20,8 @@ class Settings:
     leeway_s: int = DEFAULT_LEEWAY_S
     refresh_window_s: int = DEFAULT_REFRESH_WINDOW_S
     profiles: tuple[Profile, ...] = ()
+    fetch_keys: bool = False  # the authdoctor_fetch_keys option; a profile may also opt in
+    key_fetcher: KeyFetcher = field(default_factory=KeyFetcher, compare=False, repr=False)
     _hosts: dict[tuple[str, int], tuple[Profile, Environment] | None] = field(
         default_factory=dict, compare=False, repr=False
     )

@@ -1,4 +1,4 @@
-"""Signature verdicts from a profile's own keys (JWKS or PEM files, nothing fetched)."""
+"""Signature verdicts from a profile's own keys: JWKS or PEM files and HMAC shared secrets."""
 
 from __future__ import annotations
 
@@ -19,13 +19,20 @@ from jwt.algorithms import OKPAlgorithm
 from jwt.algorithms import RSAAlgorithm
 
 from authdoctor.errors import LoadError
+from authdoctor.signing_keys import KeySet
+from authdoctor.signing_keys import KeySetError
+from authdoctor.signing_keys import hmac_key_set
 from authdoctor.signing_keys import load_key_set
+from authdoctor.signing_keys import parse_jwks
 from authdoctor.signing_keys import verify_signature
 
 RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC = ec.generate_private_key(ec.SECP256R1())
 ED = ed25519.Ed25519PrivateKey.generate()
 OTHER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_EC = ec.generate_private_key(ec.SECP256R1())
+OTHER_ED = ed25519.Ed25519PrivateKey.generate()
+SECRET = b"a shared secret of at least thirty-two bytes, for HS512 sixty-four bytes!!"
 CLAIMS = {"iss": "https://auth.example/", "sub": "x"}
 
 
@@ -42,8 +49,12 @@ def jwks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _verdict(token: str, path: Path) -> str:
+    return _verdict_under(token, load_key_set(path))
+
+
+def _verdict_under(token: str, *key_sets: KeySet) -> str:
     header = jwt.get_unverified_header(token)
-    return verify_signature(token, load_key_set(path), header.get("kid"), header.get("alg", ""))
+    return verify_signature(token, key_sets, header.get("kid"), header.get("alg", ""))
 
 
 @pytest.mark.parametrize(
@@ -54,8 +65,14 @@ def _verdict(token: str, path: Path) -> str:
         (EC, "ES256", "ec-1", "valid"),
         (ED, "EdDSA", "ed-1", "valid"),
         (OTHER_RSA, "RS256", "rsa-1", "invalid"),  # wrong key, right kid
+        (OTHER_RSA, "PS256", "rsa-1", "invalid"),
+        (OTHER_EC, "ES256", "ec-1", "invalid"),
+        (OTHER_ED, "EdDSA", "ed-1", "invalid"),
         (RSA, "RS256", "rsa-2", "no_key"),  # rotated: the kid is not in the set
         (RSA, "RS256", None, "valid"),  # no kid: every key that fits is tried
+        (EC, "ES256", None, "valid"),
+        (ED, "EdDSA", None, "valid"),
+        (OTHER_RSA, "RS256", None, "invalid"),  # no kid, and none of the keys verifies
         (EC, "ES256", "rsa-1", "alg_not_allowed"),  # ES256 against the RSA key of that kid
     ],
 )
@@ -110,3 +127,38 @@ def test_bad_key_files_name_the_file(tmp_path: Path, content: str, message: str)
     with pytest.raises(LoadError) as caught:
         load_key_set(path)
     assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+@pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
+def test_hmac_secret(alg: str) -> None:
+    secrets = hmac_key_set(SECRET, "environment variable API_SECRET")
+    assert _verdict_under(jwt.encode(CLAIMS, SECRET, algorithm=alg), secrets) == "valid"
+    wrong = jwt.encode(CLAIMS, SECRET + b"?", algorithm=alg)
+    assert _verdict_under(wrong, secrets) == "invalid"
+
+
+def test_rs256_against_a_shared_secret_is_not_allowed() -> None:
+    token = jwt.encode(CLAIMS, RSA, algorithm="RS256")
+    assert _verdict_under(token, hmac_key_set(SECRET, "a file")) == "alg_not_allowed"
+
+
+def test_secret_and_public_keys_together(jwks: Path) -> None:
+    """HS/RS confusion stays alg_not_allowed when a kid names an RSA key, even with a secret
+    at hand; a kid-less HS256 token is checked against the secret."""
+    both = (load_key_set(jwks), hmac_key_set(SECRET, "a file"))
+    confused = jwt.encode(CLAIMS, SECRET, algorithm="HS256", headers={"kid": "rsa-1"})
+    assert _verdict_under(confused, *both) == "alg_not_allowed"
+    assert _verdict_under(jwt.encode(CLAIMS, SECRET, algorithm="HS256"), *both) == "valid"
+    assert _verdict_under(jwt.encode(CLAIMS, RSA, algorithm="RS256"), *both) == "valid"
+
+
+def test_fetched_sets_skip_keys_pyjwt_cannot_use() -> None:
+    usable = {**json.loads(RSAAlgorithm.to_jwk(RSA.public_key())), "kid": "rsa-1"}
+    document = {"keys": [{"kty": "nope", "kid": "x"}, usable]}
+    assert [k.kid for k in parse_jwks(document, "u", skip_unusable=True).keys] == ["rsa-1"]
+    with pytest.raises(KeySetError, match="not a usable JWKS"):
+        parse_jwks(document, "u")
+    with pytest.raises(KeySetError, match="not a usable JWKS"):
+        parse_jwks({"keys": [{"kty": "nope"}]}, "u", skip_unusable=True)
+    with pytest.raises(KeySetError, match="no public keys found"):
+        parse_jwks({"keys": []}, "u", skip_unusable=True)

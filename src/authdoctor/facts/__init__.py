@@ -24,13 +24,13 @@ from authdoctor.facts.request import request_facts
 from authdoctor.facts.response import TOKEN_ENDPOINT_ERRORS
 from authdoctor.facts.response import response_facts
 from authdoctor.facts.scope import scope_facts
+from authdoctor.facts.signature import signature_facts
 from authdoctor.facts.token import REDACTED_SIGNATURE
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
 from authdoctor.profiles import Profile
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
-from authdoctor.signing_keys import verify_signature
 
 type Facts = dict[str, Any]
 
@@ -81,14 +81,16 @@ def request_side(
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
         signed = credential is not None and not REDACTED_SIGNATURE.search(credential.value)
-        if environment is not None and environment.key_set is not None and signed:
-            facts["token.signature"] = verify_signature(
-                credential.value,
-                environment.key_set,
-                facts.get("token.kid"),
-                facts.get("token.alg", ""),
-            )
+        if environment is not None and environment.keys is not None and signed:
+            keys = environment.keys
+            fetcher = settings.key_fetcher if settings.fetch_keys or keys.fetch else None
+            facts.update(signature_facts(credential.value, facts, keys, fetcher))
     return RequestSide(facts, decoded, profile, _request_fingerprint(request))
+
+
+def _awaiting_keys(side: RequestSide) -> bool:
+    """The request hook had no keys to check the signature: they may have arrived since."""
+    return bool(side.facts.get("token.signature_note"))
 
 
 def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> tuple[Facts, str | None]:
@@ -108,9 +110,10 @@ def extract_facts(
 ) -> tuple[Facts, DecodedToken | None]:
     """Every fact of this flow, reusing the request hook's work when it still applies, and
     what the session saw before it when a store is given."""
-    if side is None or not side.still_matches(flow.request):
+    if side is None or not side.still_matches(flow.request) or _awaiting_keys(side):
         side = request_side(flow, settings, store)
     facts = dict(side.facts)
+    facts.setdefault("token.signature_note", "")
     facts.update(response_facts(flow.response, flow.request, side.profile, settings.leeway_s))
     if "api_key.present" in facts:
         facts.update(github_scope_facts(flow.response))

@@ -102,7 +102,12 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     (
         "token.signature",
         "str",
-        "valid | invalid | no_key | alg_not_allowed | alg_none (profile keys)",
+        "valid | invalid | no_key | alg_not_allowed | alg_none (the profile's keys)",
+    ),
+    (
+        "token.signature_note",
+        "str",
+        "why the signature was not checked (keys not available yet), as a sentence; '' if not",
     ),
     ("token.claims_ok", "bool", "decodes, time-valid, known issuer of this environment, right aud"),
     ("token.time_known", "bool", "the token carries exp, so expiry can be judged"),

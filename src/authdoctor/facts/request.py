@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Collection
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +10,7 @@ from mitmproxy import http
 
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import TOKEN_QUERY_PARAMS
+from authdoctor.hosts import is_loopback
 from authdoctor.timefmt import iso_utc
 
 _SECRET_QUERY = frozenset(
@@ -55,18 +54,6 @@ def is_token_request(request: http.Request, token_endpoints: Collection[str]) ->
 # Secrets that must never travel in a URL; `code` is left out, as the authorization-code
 # redirect carries it by design (RFC 6749 section 4.1.2).
 _URL_SECRETS = _SECRET_QUERY - {"code", "sig"}
-
-
-@lru_cache(maxsize=1024)
-def is_loopback(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1: plain HTTP there never leaves the machine."""
-    host = host.strip("[]").lower()
-    if host in ("localhost", "::1") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def secret_query_params(request: http.Request) -> list[str]:
