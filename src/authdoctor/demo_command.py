@@ -101,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"sandbox API (production) at {production.url}, staging at {staging.url}")
         if args.exit:
             return 0
-        print("Ctrl-C stops the proxy and the sandboxes.")
+        # Catch Ctrl-C before saying it works: a user quick on the keys is no error.
         with contextlib.suppress(KeyboardInterrupt):
+            print("Ctrl-C stops the proxy and the sandboxes.", flush=True)
             while proxy.process.poll() is None:
                 time.sleep(0.5)
     return 0
