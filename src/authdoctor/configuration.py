@@ -8,6 +8,7 @@ from authdoctor.options import ParsedOptions
 from authdoctor.options import default_values
 from authdoctor.options import parse_options
 from authdoctor.profiles import load_profiles
+from authdoctor.profiles import with_provider_profiles
 from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
@@ -16,7 +17,7 @@ from authdoctor.settings import Settings
 def load_configuration(parsed: ParsedOptions) -> tuple[Settings, Ruleset]:
     """Profiles and rules, the same for the live addon and offline analysis; raises
     LoadError naming file, line and field."""
-    profiles = load_profiles(parsed.profiles)
+    profiles = with_provider_profiles(load_profiles(parsed.profiles))
     settings = Settings(parsed.leeway_s, parsed.refresh_window_s, profiles)
     return settings, load_ruleset(parsed.rule_paths, parsed.disabled)
 
