@@ -110,6 +110,8 @@ def _is_json_type(content_type: object) -> bool:
     if not isinstance(content_type, str):
         return content_type is None
     media_type = content_type.partition(";")[0].strip().lower()
+    if media_type.startswith("application/x-amz-json"):  # AWS JSON protocol (Cognito)
+        return True
     return media_type in ("", "application/json", "text/plain") or media_type.endswith("+json")
 
 

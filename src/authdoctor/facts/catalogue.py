@@ -105,7 +105,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     # response: what came back
     ("response.received", "bool", "a response arrived"),
     ("response.status", "int", "HTTP status code"),
-    ("response.auth_failed", "bool", "401, 403, or 400 invalid_request (RFC 6750)"),
+    ("response.auth_failed", "bool", "401, 403, 400 invalid_request (RFC 6750) or NotAuthorized"),
     ("response.summary", "str", "the answer in one line: status, error, description, request id"),
     ("response.challenge_schemes", "list", "schemes of all WWW-Authenticate challenges"),
     ("response.auth_scheme", "str", "scheme of the first challenge"),
