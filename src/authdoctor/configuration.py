@@ -9,6 +9,7 @@ from authdoctor.options import ParsedOptions
 from authdoctor.options import default_values
 from authdoctor.options import parse_options
 from authdoctor.profiles import load_profiles
+from authdoctor.profiles import with_provider_profiles
 from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
@@ -20,7 +21,7 @@ def load_configuration(
     """Profiles and rules, the same for the live addon and offline analysis; raises
     LoadError naming file, line and field. Without the addon's fetcher (offline analysis)
     signing keys are fetched inline: a recording may wait for them, within the timeout."""
-    profiles = load_profiles(parsed.profiles)
+    profiles = with_provider_profiles(load_profiles(parsed.profiles))
     fetcher = key_fetcher or KeyFetcher(parsed.fetch_limits, background=False)
     settings = Settings(
         parsed.leeway_s, parsed.refresh_window_s, profiles, parsed.fetch_keys, fetcher

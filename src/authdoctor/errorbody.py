@@ -26,7 +26,7 @@ _DESCRIPTION_KEYS = (
     "errorSummary",  # Okta
     "title",
 )
-_CODE_KEYS = ("error_code", "errorCode", "code")
+_CODE_KEYS = ("error_code", "errorCode", "code", "__type")  # __type: AWS JSON protocol
 _REQUEST_ID_KEYS = (
     "request_id",
     "requestId",
@@ -110,6 +110,8 @@ def _is_json_type(content_type: object) -> bool:
     if not isinstance(content_type, str):
         return content_type is None
     media_type = content_type.partition(";")[0].strip().lower()
+    if media_type.startswith("application/x-amz-json"):  # AWS JSON protocol (Cognito)
+        return True
     return media_type in ("", "application/json", "text/plain") or media_type.endswith("+json")
 
 
@@ -153,8 +155,12 @@ def _collect_nested(obj: Mapping[str, object], fields: dict[str, str]) -> None:
 
     A textual ``status`` (Google: "UNAUTHENTICATED") or textual ``code`` (Graph:
     "InvalidAuthenticationToken") is the machine-readable error; numeric codes
-    (Google's 401, Twitter's 89) only go to ``code``.
+    (Google's 401, Twitter's 89) only go to ``code``, unless Google's ``details``
+    name a reason, which says more than the status number.
     """
+    details = obj.get("details")  # Google: [{"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        _put(fields, "code", _string_only(details[0].get("reason")))
     _collect_flat(obj, fields)
     _put(fields, "error", _string_only(obj.get("status")))
     _put(fields, "error", _string_only(obj.get("code")))

@@ -4,10 +4,15 @@ A profile names the API's hosts per environment (production, staging, ...), the 
 and audiences of each, its token endpoint, which scopes each endpoint accepts, its error
 codes and how strict it is about the `Bearer` spelling. `extends:` reuses another profile,
 replacing whole top-level keys (so a local sandbox can reuse Company X's scope table).
+
+Identity-provider profiles (`auto_load: true`) are loaded by default. Their hosts and issuers
+may hold `*` wildcards: a host label (`cognito-idp.*.amazonaws.com`, or a leading `*.` for
+any subdomain) and an issuer segment without `/` (`https://login.microsoftonline.com/*/v2.0`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -34,9 +39,25 @@ class Environment:
     audiences: tuple[str, ...] = ()
     token_endpoint: str | None = None
     keys: KeySources | None = None
+    _issuer_patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = tuple(issuer_pattern(i) for i in self.issuers)
+        object.__setattr__(self, "_issuer_patterns", patterns)
 
     def serves(self, host: str, port: int) -> bool:
         return any(_host_matches(pattern, host, port) for pattern in self.hosts)
+
+    def issues(self, issuer: str) -> bool:
+        """The issuer is one of this environment's (a trailing slash does not count)."""
+        wanted = issuer.rstrip("/")
+        return any(p.fullmatch(wanted) for p in self._issuer_patterns)
+
+
+def issuer_pattern(issuer: str) -> re.Pattern[str]:
+    """An issuer as a regular expression: each `*` stands for one segment without `/`."""
+    parts = issuer.rstrip("/").split("*")
+    return re.compile("[^/]+".join(re.escape(p) for p in parts))
 
 
 def _host_matches(pattern: str, host: str, port: int) -> bool:
@@ -45,9 +66,23 @@ def _host_matches(pattern: str, host: str, port: int) -> bool:
         return False
     host = host.lower()
     name = name.lower()
-    if name.startswith("*."):
-        return host.endswith(name[1:])
-    return host == name
+    if "*" not in name:
+        return host == name
+    return _host_pattern(name).fullmatch(host) is not None
+
+
+_HOST_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _host_pattern(name: str) -> re.Pattern[str]:
+    """`*.x.com` matches any subdomain of x.com; a `*` label elsewhere matches one label."""
+    if name not in _HOST_PATTERNS:
+        labels = name.split(".")
+        regex = ".+" if labels[0] == "*" else re.escape(labels[0])
+        for label in labels[1:]:
+            regex += r"\." + ("[^.]+" if label == "*" else re.escape(label))
+        _HOST_PATTERNS[name] = re.compile(regex)
+    return _HOST_PATTERNS[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +96,14 @@ class Profile:
     error_codes: dict[str, str] = field(default_factory=dict)
     endpoints: EndpointTable = field(default_factory=lambda: EndpointTable(()))
     file: str = ""
+    auto_load: bool = False
+    match_by_issuer: bool = True
 
     def environment_of_host(self, host: str, port: int) -> Environment | None:
         return next((e for e in self.environments if e.serves(host, port)), None)
 
     def environment_of_issuer(self, issuer: str) -> Environment | None:
-        wanted = issuer.rstrip("/")
-        return next(
-            (e for e in self.environments if any(i.rstrip("/") == wanted for i in e.issuers)),
-            None,
-        )
+        return next((e for e in self.environments if e.issues(issuer)), None)
 
 
 def _resolve(name: str, relative_to: Path | None = None) -> Path:
@@ -122,7 +155,7 @@ def load_profile(name: str) -> Profile:
     environments = tuple(
         Environment(
             name=env_name,
-            hosts=tuple(env["hosts"]),
+            hosts=tuple(env.get("hosts", ())),
             issuers=tuple(env.get("issuers", ())),
             audiences=tuple(env.get("audiences", ())),
             token_endpoint=env.get("token_endpoint"),
@@ -151,11 +184,30 @@ def load_profile(name: str) -> Profile:
         error_codes=dict(data.get("error_codes", {})),
         endpoints=table,
         file=file,
+        auto_load=data.get("auto_load", False),
+        match_by_issuer=data.get("match_by_issuer", True),
     )
 
 
 def load_profiles(names: Iterable[str]) -> tuple[Profile, ...]:
     return tuple(load_profile(n) for n in names)
+
+
+def provider_profile_names() -> tuple[str, ...]:
+    """The bundled profiles marked `auto_load: true` (identity providers), sorted."""
+    names = []
+    for path in sorted(profiles_dir().glob("*.yaml")):
+        data = load_yaml(path).data
+        if isinstance(data, dict) and data.get("auto_load") is True:
+            names.append(path.stem)
+    return tuple(names)
+
+
+def with_provider_profiles(named: tuple[Profile, ...]) -> tuple[Profile, ...]:
+    """The user's profiles first (they win a host), then every provider profile not named."""
+    taken = {p.id for p in named}
+    providers = tuple(p for p in load_profiles(provider_profile_names()) if p.id not in taken)
+    return named + providers
 
 
 def profile_for(
@@ -166,3 +218,15 @@ def profile_for(
         if (env := profile.environment_of_host(host, port)) is not None:
             return profile, env
     return None
+
+
+def profile_for_issuer(
+    profiles: Iterable[Profile], issuer: str
+) -> tuple[Profile, Environment] | None:
+    """The one profile whose issuers include this issuer; None when none or several do."""
+    found = [
+        (profile, env)
+        for profile in profiles
+        if profile.match_by_issuer and (env := profile.environment_of_issuer(issuer)) is not None
+    ]
+    return found[0] if len(found) == 1 else None

@@ -9,10 +9,13 @@ from authdoctor.key_fetch import KeyFetcher
 from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
 from authdoctor.profiles import profile_for
+from authdoctor.profiles import profile_for_issuer
 
 DEFAULT_LEEWAY_S = 30
-DEFAULT_REFRESH_WINDOW_S = 300
-HOST_CACHE_SIZE = 4096  # the runbook: refresh 5 minutes before expiration
+DEFAULT_REFRESH_WINDOW_S = 300  # the runbook: refresh 5 minutes before expiration
+HOST_CACHE_SIZE = 4096
+
+type Match = tuple[Profile, Environment] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +25,10 @@ class Settings:
     profiles: tuple[Profile, ...] = ()
     fetch_keys: bool = False  # the authdoctor_fetch_keys option; a profile may also opt in
     key_fetcher: KeyFetcher = field(default_factory=KeyFetcher, compare=False, repr=False)
-    _hosts: dict[tuple[str, int], tuple[Profile, Environment] | None] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _hosts: dict[tuple[str, int], Match] = field(default_factory=dict, compare=False, repr=False)
+    _issuers: dict[str, Match] = field(default_factory=dict, compare=False, repr=False)
 
-    def profile_for(self, host: str, port: int) -> tuple[Profile, Environment] | None:
+    def profile_for(self, host: str, port: int) -> Match:
         """The profile and environment serving host:port, remembered per address (bounded)."""
         key = (host, port)
         if key not in self._hosts:
@@ -34,3 +36,12 @@ class Settings:
                 self._hosts.clear()
             self._hosts[key] = profile_for(self.profiles, host, port)
         return self._hosts[key]
+
+    def profile_for_issuer(self, issuer: str) -> Match:
+        """The one profile whose issuers include this one (None if none or several),
+        remembered per issuer (bounded)."""
+        if issuer not in self._issuers:
+            if len(self._issuers) >= HOST_CACHE_SIZE:
+                self._issuers.clear()
+            self._issuers[issuer] = profile_for_issuer(self.profiles, issuer)
+        return self._issuers[issuer]

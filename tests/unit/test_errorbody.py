@@ -102,6 +102,27 @@ def _body(obj: object) -> bytes:
             id="google",
         ),
         pytest.param(
+            {
+                "error": {
+                    "code": 403,
+                    "message": "Request had insufficient authentication scopes.",
+                    "status": "PERMISSION_DENIED",
+                    "details": [{"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}],
+                }
+            },
+            ErrorBody(
+                error="PERMISSION_DENIED",
+                description="Request had insufficient authentication scopes.",
+                code="ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+            ),
+            id="google-details-reason",
+        ),
+        pytest.param(
+            {"__type": "NotAuthorizedException", "message": "Access Token has expired"},
+            ErrorBody(description="Access Token has expired", code="NotAuthorizedException"),
+            id="aws-json-type",
+        ),
+        pytest.param(
             {"errors": [{"code": "TOKEN_EXPIRED", "message": "first"}, {"code": "X"}]},
             ErrorBody(error="TOKEN_EXPIRED", description="first", code="TOKEN_EXPIRED"),
             id="errors-array-first",
@@ -238,6 +259,7 @@ def test_strings_capped_at_500() -> None:
         ("text/plain; charset=utf-8", b'{"error":"x"}', ErrorBody(error="x")),
         ("text/plain", b"Unauthorized", None),
         (None, b"error=invalid_token", None),
+        ("application/x-amz-json-1.1", b'{"error":"x"}', ErrorBody(error="x")),
         ("text/html", b'{"error":"x"}', None),
         ("application/x-www-form-urlencoded", b'{"error":"x"}', None),
         ("application/json", b'\xef\xbb\xbf{"error":"x"}', ErrorBody(error="x")),

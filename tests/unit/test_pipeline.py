@@ -302,6 +302,26 @@ FAILING: dict[str, Failing] = {
         ),
         ('client authentication "both"',),
     ),
+    "api_key_invalid_okta_ssws": Failing(
+        "api_key_invalid",
+        "okta-api-token-invalid",
+        # Okta's E0000011 body (https://developer.okta.com/docs/reference/error-codes/)
+        lambda i: flow(
+            "https://dev-123456.okta.com/api/v1/users",
+            headers=[("Authorization", "SSWS 00abcdefghijklmnopqrstuvwxyz0123456789ABCD")],
+            resp=response(
+                401,
+                body={
+                    "errorCode": "E0000011",
+                    "errorSummary": "Invalid token provided",
+                    "errorLink": "E0000011",
+                    "errorId": "oae3iIXhkQVQ2izGNwhnR47JQ",
+                    "errorCauses": [],
+                },
+            ),
+        ),
+        ("Okta did not accept the API token", "dev-123456.okta.com"),
+    ),
     "signature_invalid": Failing(
         "signature_invalid",
         "signature-invalid",

@@ -338,3 +338,22 @@ def test_every_http_date_format_is_utc(new_york_clock: None, date: str) -> None:
     assert str(facts["response.clock_offset"]) == (
         "the server's clock is 10 min ahead of this machine's"
     )
+
+
+def test_aws_error_type_header_names_the_error() -> None:
+    """API Gateway names its error only in x-amzn-ErrorType; the body has just a message."""
+    headers = [("x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/")]
+    facts = response_facts(
+        _response(401, headers, {"message": "Unauthorized"}), _request(), None, LEEWAY
+    )
+    assert facts["response.error_code"] == "UnauthorizedException"
+    assert facts["response.error_text"] == "unauthorized"
+
+
+@pytest.mark.parametrize(("status", "failed"), [(400, True), (500, False)])
+def test_aws_not_authorized_400_is_an_auth_failure(status: int, failed: bool) -> None:
+    body = {"__type": "NotAuthorizedException", "message": "Access Token has expired"}
+    headers = [("content-type", "application/x-amz-json-1.1")]
+    facts = response_facts(_response(status, headers, body), _request(), None, LEEWAY)
+    assert facts["response.error_code"] == "NotAuthorizedException"
+    assert facts["response.auth_failed"] is failed

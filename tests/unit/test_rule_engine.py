@@ -772,7 +772,7 @@ def test_bad_host_pattern(tmp_path: Path) -> None:
         load_profile(str(path))
     assert str(caught.value) == (
         f"{path}:5: 'hosts': environments.prod.hosts[0]: 'https://api.x.com/' does not match "
-        "'^(\\\\*\\\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$'"
+        "'^(\\\\*\\\\.)?([A-Za-z0-9-]+|\\\\*)(\\\\.([A-Za-z0-9-]+|\\\\*))*(:[0-9]{1,5})?$'"
     )
 
 

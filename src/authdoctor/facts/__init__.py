@@ -74,10 +74,17 @@ def request_side(
         credential, request.timestamp_start, settings.leeway_s, settings.refresh_window_s
     )
     facts.update(tokens)
+    matched_by = "host"
+    if match is None and isinstance(issuer := facts.get("token.iss"), str):
+        # No host is known: the token's issuer names the provider if exactly one does.
+        match = settings.profile_for_issuer(issuer)
+        profile, environment = match if match else (None, None)
+        matched_by = "issuer"
     facts.update(api_key_facts(facts, credential))
     if profile and environment:
-        facts.update(profile_facts(profile, environment))
-        facts.update(issuer_facts(facts, profile, environment))
+        facts.update(profile_facts(profile, environment, matched_by))
+        if matched_by == "host":
+            facts.update(issuer_facts(facts, profile, environment))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
         signed = credential is not None and not REDACTED_SIGNATURE.search(credential.value)

@@ -81,6 +81,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("token.client_id", "str", "client_id, azp or cid claim"),
     ("token.scopes", "list", "scopes from the scope string or the scp list"),
     ("token.has_scope_claim", "bool", "the token carries scope or scp"),
+    ("token.app_roles", "list", "roles claim (Entra application permissions, app roles)"),
     ("token.exp_iso", "str", "exp as UTC ISO-8601"),
     ("token.expired", "bool", "exp is at or before the request time minus leeway"),
     ("token.expired_ago", "str", "how long before the request the token expired"),
@@ -114,7 +115,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     # response: what came back
     ("response.received", "bool", "a response arrived"),
     ("response.status", "int", "HTTP status code"),
-    ("response.auth_failed", "bool", "401, 403, or 400 invalid_request (RFC 6750)"),
+    ("response.auth_failed", "bool", "401, 403, 400 invalid_request (RFC 6750) or NotAuthorized"),
     ("response.summary", "str", "the answer in one line: status, error, description, request id"),
     ("response.challenge_schemes", "list", "schemes of all WWW-Authenticate challenges"),
     ("response.auth_scheme", "str", "scheme of the first challenge"),
@@ -157,7 +158,8 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("scope.satisfied", "bool", "the token grants one of required_any (absent when unknown)"),
     ("scope.suggested_request", "str", "scope string to ask for: current scopes plus one needed"),
     # profile and environment
-    ("profile.id", "str", "id of the API profile matched by host"),
+    ("profile.id", "str", "id of the API or identity-provider profile that applies"),
+    ("profile.matched_by", "str", "host | issuer: how the profile was chosen"),
     ("profile.title", "str", "name of the API"),
     ("profile.strict_bearer_case", "bool", "the API rejects any scheme spelling but 'Bearer'"),
     ("profile.expects_jwt", "bool", "the API's access tokens are JWTs"),

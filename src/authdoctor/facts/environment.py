@@ -8,19 +8,28 @@ from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
 
 
-def profile_facts(profile: Profile, environment: Environment) -> dict[str, Any]:
+def profile_facts(
+    profile: Profile, environment: Environment, matched_by: str = "host"
+) -> dict[str, Any]:
+    """What the profile says about this request. A profile found by the token's issuer
+    knows the identity provider, not the API: its hosts, issuers and audiences do not
+    describe the request's host, so they are left out."""
     facts: dict[str, Any] = {
         "profile.id": profile.id,
         "profile.title": profile.title,
+        "profile.matched_by": matched_by,
         "profile.strict_bearer_case": profile.strict_bearer_case,
         "profile.expects_jwt": profile.expects_jwt,
-        "env.request": environment.name,
-        "env.expected_issuers": list(environment.issuers),
     }
     if profile.admin_portal:
         facts["profile.admin_portal"] = profile.admin_portal
     if environment.token_endpoint:
         facts["oauth.token_endpoint"] = environment.token_endpoint
+    if matched_by != "host":
+        facts["env.token"] = environment.name
+        return facts
+    facts["env.request"] = environment.name
+    facts["env.expected_issuers"] = list(environment.issuers)
     if environment.audiences:
         facts["token.expected_audience"] = list(environment.audiences)
     return facts

@@ -170,6 +170,12 @@ def response_facts(
         facts["response.error_text"] = " | ".join(texts).lower()
     if body and body.code:
         facts["response.error_code"] = body.code
+    elif amzn_type := headers.get("x-amzn-errortype"):
+        # AWS (API Gateway, Cognito) names the error in a header: "NotAuthorizedException:..."
+        facts["response.error_code"] = amzn_type[0].partition(":")[0].strip()
+    # AWS APIs (Cognito's user pool API) answer a rejected token with 400 NotAuthorizedException.
+    if status == 400 and facts.get("response.error_code") == "NotAuthorizedException":
+        facts["response.auth_failed"] = True
     request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
     if request_id or (body and body.request_id):
         facts["response.request_id"] = request_id or body.request_id

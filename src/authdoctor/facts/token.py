@@ -226,5 +226,7 @@ def token_facts(
     facts["token.has_scope_claim"] = scopes is not None
     if scopes is not None:
         facts["token.scopes"] = scopes
+    if isinstance(roles := claims.get("roles"), list):
+        facts["token.app_roles"] = [str(r) for r in roles]
     facts.update(time_facts(claims, now, leeway, window))
     return facts, decoded
