@@ -25,6 +25,7 @@ from authdoctor.facts.scope import scope_facts
 from authdoctor.facts.token import REDACTED_SIGNATURE
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
+from authdoctor.facts.token_kind import typ_facts
 from authdoctor.profiles import Profile
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
@@ -75,6 +76,7 @@ def request_side(
     if profile and environment:
         facts.update(profile_facts(profile, environment))
         facts.update(issuer_facts(facts, profile, environment))
+        facts.update(typ_facts(profile.access_token_typ, facts))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
         signed = credential is not None and not REDACTED_SIGNATURE.search(credential.value)
