@@ -302,6 +302,20 @@ FAILING: dict[str, Failing] = {
         ),
         ('client authentication "both"',),
     ),
+    "wrong_token_type": Failing(
+        "wrong_token_type",
+        "id-token-as-access-token",
+        lambda i: flow(
+            DEVICES,
+            headers=[bearer(i.token(aud=CLIENT_ID, scope=None, nonce="n-0S6_WzA2Mj"))],
+            resp=company_x_error(),
+        ),
+        (
+            "is an OpenID Connect ID token, not an access token: has nonce",
+            f"the sign-in proof for the client that asked for it (aud {CLIENT_ID})",
+            "Send the access_token field of the token response",
+        ),
+    ),
     "signature_invalid": Failing(
         "signature_invalid",
         "signature-invalid",
