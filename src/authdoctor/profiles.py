@@ -92,6 +92,7 @@ class Profile:
     environments: tuple[Environment, ...]
     strict_bearer_case: bool = False
     expects_jwt: bool = False
+    access_token_typ: str | None = None  # RFC 9068: its JWT access tokens say typ at+jwt
     admin_portal: str | None = None
     error_codes: dict[str, str] = field(default_factory=dict)
     endpoints: EndpointTable = field(default_factory=lambda: EndpointTable(()))
@@ -180,6 +181,7 @@ def load_profile(name: str) -> Profile:
         environments=environments,
         strict_bearer_case=data.get("strict_bearer_case", False),
         expects_jwt=data.get("expects_jwt", False),
+        access_token_typ=data.get("access_token_typ"),
         admin_portal=data.get("admin_portal"),
         error_codes=dict(data.get("error_codes", {})),
         endpoints=table,

@@ -11,6 +11,7 @@ from authdoctor.facts import token_endpoint
 from authdoctor.facts.session import client_key
 from authdoctor.facts.token_endpoint import discovered_token_endpoint
 from authdoctor.sessions import ClientSeen
+from authdoctor.sessions import HandedOut
 from authdoctor.sessions import Issued
 from authdoctor.sessions import SessionStore
 from authdoctor.sessions import TokenSeen
@@ -87,6 +88,8 @@ def _record_token_call(
     seen = store.tokens.touch(grant.access_fingerprint, TokenSeen)
     seen.expires_at = expires_at
     seen.issued = Issued(key, now, expires_at, grant.scopes)
+    for issued_as, handed in grant.handed_out:
+        store.handed_out.touch(handed, lambda issued_as=issued_as: HandedOut(issued_as, key, now))
     client.newest_token = client.current_token = grant.access_fingerprint
     client.newest_issued_at = now
     client.newest_received_at = answered

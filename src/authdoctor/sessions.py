@@ -2,9 +2,10 @@
 
 Some causes live across requests, not inside one: a token sent again after the API rejected
 it, a client that refreshes only once its token has died, a storm of token requests, a
-rotated refresh token presented again, the clock offset measured over many answers. The
-store remembers just enough for those, in least-recently-used maps with fixed caps, and only
-fingerprints and digests of credentials, never credentials.
+rotated refresh token presented again, a refresh or ID token sent as the bearer token, the
+clock offset measured over many answers. The store remembers just enough for those, in
+least-recently-used maps with fixed caps, and only fingerprints and digests of credentials,
+never credentials.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ class Issued:
     issued_at: float
     expires_at: float | None
     scopes: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOut:
+    """A refresh or ID token a token response carried, by fingerprint: so that sending it as
+    a bearer token later is recognised, whatever its format."""
+
+    issued_as: str  # "refresh_token" | "id_token"
+    client: str
+    issued_at: float
 
 
 @dataclass(slots=True)
@@ -94,11 +105,13 @@ class SessionStore:
     flows: int = 0
     token_request_times: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
     token_endpoints: BoundedMap[str, None] = field(init=False)  # named by discovery documents
+    handed_out: BoundedMap[str, HandedOut] = field(init=False)  # refresh and ID tokens
 
     def __post_init__(self) -> None:
         self.tokens = BoundedMap(self.max_tokens)
         self.clients = BoundedMap(self.max_clients)
         self.token_endpoints = BoundedMap(DISCOVERED_ENDPOINTS)
+        self.handed_out = BoundedMap(self.max_tokens)
 
     def clock_median(self) -> tuple[int, int] | None:
         """(median, samples) of the server clock offsets seen: cheap, for every flow."""
@@ -137,7 +150,7 @@ class SessionStore:
             len(c.retired_refresh) + len(c.failures) + len(c.token_requests) + len(c.refresh_grants)
             for c in self.clients.values()
         )
-        return len(self.tokens) + len(self.clients) + per_client
+        return len(self.tokens) + len(self.handed_out) + len(self.clients) + per_client
 
 
 def _trim(mapping: OrderedDict, limit: int) -> None:  # type: ignore[type-arg]

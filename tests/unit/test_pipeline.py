@@ -322,6 +322,20 @@ FAILING: dict[str, Failing] = {
         ),
         ("Okta did not accept the API token", "dev-123456.okta.com"),
     ),
+    "wrong_token_type": Failing(
+        "wrong_token_type",
+        "id-token-as-access-token",
+        lambda i: flow(
+            DEVICES,
+            headers=[bearer(i.token(aud=CLIENT_ID, scope=None, nonce="n-0S6_WzA2Mj"))],
+            resp=company_x_error(),
+        ),
+        (
+            "is an OpenID Connect ID token, not an access token: has nonce",
+            f"the sign-in proof for the client that asked for it (aud {CLIENT_ID})",
+            "Send the access_token field of the token response",
+        ),
+    ),
     "signature_invalid": Failing(
         "signature_invalid",
         "signature-invalid",
@@ -343,7 +357,7 @@ FAILING: dict[str, Failing] = {
         ),
         ("API key (sha256:", 'in the "X-API-Key" header', '403 ("Forbidden")'),
     ),
-    "wrong_token_type": Failing(
+    "wrong_token_type_github_refresh": Failing(
         "wrong_token_type",
         "github-refresh-token-as-bearer",
         lambda i: flow(

@@ -6,6 +6,7 @@ Real sandboxes on loopback ports, called over HTTP with urllib (proxies disabled
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
 import json
 import re
@@ -244,6 +245,46 @@ def test_refresh_can_narrow_but_not_widen_the_scope(production: Sandbox) -> None
     assert claims["scope"] == "read"
 
 
+def test_openid_scope_adds_an_id_token_for_the_client(production: Sandbox) -> None:
+    reply = token_request(
+        production, grant_type="client_credentials", scope="openid read", nonce="n-0S6", **DEMO
+    )
+    plain = get_tokens(production, "read")
+
+    assert reply.status == 200 and "id_token" not in plain
+    body = reply.json
+    assert body["scope"] == "openid read"
+    jwk = call(f"{production.url}/.well-known/jwks.json").json["keys"][0]
+    assert jwt.get_unverified_header(body["id_token"])["typ"] == "JWT"
+    claims = jwt.decode(
+        body["id_token"], jwt.PyJWK.from_dict(jwk), algorithms=["RS256"], audience="demo-client"
+    )
+    assert claims["iss"] == "https://auth.xxx.com/"
+    assert claims["aud"] == claims["azp"] == claims["sub"] == "demo-client"
+    assert claims["nonce"] == "n-0S6"
+    # OIDC Core 3.1.3.6: left half of SHA-256 of the access token, base64url
+    digest = hashlib.sha256(body["access_token"].encode()).digest()[:16]
+    assert claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    discovery = call(f"{production.url}/.well-known/openid-configuration").json
+    assert "openid" in discovery["scopes_supported"]
+
+    refreshed = token_request(
+        production, grant_type="refresh_token", refresh_token=body["refresh_token"], **DEMO
+    )
+    renewed = jwt.decode(refreshed.json["id_token"], options={"verify_signature": False})
+    assert "nonce" not in renewed  # the nonce belongs to the request that sent it
+
+
+def test_id_and_refresh_tokens_are_not_access_tokens(production: Sandbox) -> None:
+    tokens = token_request(
+        production, grant_type="client_credentials", scope="openid read", nonce="n1", **DEMO
+    ).json
+
+    assert api(production, "/v2/devices", tokens["access_token"]).status == 200
+    assert_invalid_token(api(production, "/v2/devices", tokens["id_token"]), GENERIC)
+    assert_invalid_token(api(production, "/v2/devices", tokens["refresh_token"]), MALFORMED)
+
+
 def test_unknown_refresh_token_is_invalid_grant(production: Sandbox) -> None:
     reply = token_request(production, grant_type="refresh_token", refresh_token="forged", **DEMO)
 
@@ -387,6 +428,8 @@ INVALID_TOKENS = {
     "not yet valid": (lambda s: s.mint(claims={"nbf": int(s.now()) + 300}), GENERIC),
     "no exp": (lambda s: s.mint(claims={"exp": None}), GENERIC),
     "unknown client": (lambda s: s.mint(claims={"client_id": "ghost"}), GENERIC),
+    "typed JWT, not at+jwt": (lambda s: s.mint(headers={"typ": "JWT"}), GENERIC),
+    "no typ": (lambda s: s.mint(headers={"typ": None}), GENERIC),
 }
 
 

@@ -35,7 +35,8 @@ MAX_TOKENS = 1000
 MAX_CLIENTS = 100
 DISTINCT = 100_000
 PER_CLIENT = 1 + RETIRED_REFRESH_TOKENS + FAILING_REQUESTS + 2 * TOKEN_REQUEST_HISTORY
-BOUND = MAX_TOKENS + MAX_CLIENTS * PER_CLIENT  # 1000 + 100 * 225 = 23,500
+# access tokens, and refresh or ID tokens handed out, each up to MAX_TOKENS
+BOUND = 2 * MAX_TOKENS + MAX_CLIENTS * PER_CLIENT  # 2000 + 100 * 225 = 24,500
 FAILED = Diagnosis("token_expired", "error", False, ())
 FORM = "application/x-www-form-urlencoded"
 
@@ -130,10 +131,11 @@ def test_store_holds_no_more_than_its_caps(flooded: tuple[SessionStore, float]) 
     store, _ = flooded
     assert store.flows == DISTINCT + KEEP_CALLS + (MAX_CLIENTS - 1) * 320
     assert len(store.tokens) == MAX_TOKENS
+    assert len(store.handed_out) == MAX_TOKENS
     assert len(store.clients) == MAX_CLIENTS
     assert len(store.clock_offsets) == CLOCK_SAMPLES == 101
     assert len(store.token_request_times) == 10_000
-    assert store.size() <= BOUND == 23_500
+    assert store.size() <= BOUND == 24_500
 
 
 def test_per_client_histories_stop_at_their_constants(
@@ -153,7 +155,7 @@ def test_per_client_histories_stop_at_their_constants(
     keep = store.clients["client:keep"]
     assert (len(keep.failures), len(keep.retired_refresh), len(keep.token_requests)) == (1, 0, 0)
     # 99 saturated clients and "keep" with its one failing request
-    assert store.size() == MAX_TOKENS + MAX_CLIENTS + 99 * (PER_CLIENT - 1) + 1 == 23_277
+    assert store.size() == 2 * MAX_TOKENS + MAX_CLIENTS + 99 * (PER_CLIENT - 1) + 1 == 24_277
 
 
 def test_least_recently_used_entries_are_evicted(flooded: tuple[SessionStore, float]) -> None:
@@ -174,6 +176,9 @@ def test_least_recently_used_entries_are_evicted(flooded: tuple[SessionStore, fl
         *(fingerprint(f"access-95-{k}") for k in range(81, 120)),
     }
     assert set(store.tokens) == newest | {"sha256:keep"}
+    # the refresh tokens handed out: the newest 1000 of the 99 x 120 rotations
+    handed = [fingerprint(f"R-{n}-{k + 1}") for n in range(99) for k in range(120)]
+    assert list(store.handed_out) == handed[-MAX_TOKENS:]
     assert _token(0) not in store.tokens and "client:client-0" not in store.clients
 
 

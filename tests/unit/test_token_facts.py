@@ -97,6 +97,11 @@ def test_jwt_facts_in_full() -> None:
         "token.client_id": "cli_1",
         "token.has_scope_claim": True,
         "token.scopes": ["read", "write"],
+        "token.kind": "access",
+        "token.kind_evidence": ["grants access (a scope claim)"],
+        "token.access_token_field": (
+            "the access_token field of the token response (not its id_token or refresh_token)"
+        ),
         "token.time_known": True,
         "token.exp_iso": "1999-12-31 23:50:00 UTC",
         "token.expires_in_s": 3000,

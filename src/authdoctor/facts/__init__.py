@@ -28,6 +28,7 @@ from authdoctor.facts.signature import signature_facts
 from authdoctor.facts.token import REDACTED_SIGNATURE
 from authdoctor.facts.token import DecodedToken
 from authdoctor.facts.token import token_facts
+from authdoctor.facts.token_kind import typ_facts
 from authdoctor.profiles import Profile
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
@@ -85,6 +86,7 @@ def request_side(
         facts.update(profile_facts(profile, environment, matched_by))
         if matched_by == "host":
             facts.update(issuer_facts(facts, profile, environment))
+        facts.update(typ_facts(profile.access_token_typ, facts))
     if facts.get("token.format") == "jwt":
         facts["token.claims_ok"] = claims_ok(facts)
         signed = credential is not None and not REDACTED_SIGNATURE.search(credential.value)

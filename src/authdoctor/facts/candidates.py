@@ -16,6 +16,8 @@ def open_causes(facts: dict[str, Any]) -> list[str]:
         causes.append("token_revoked")
         if facts.get("token.signature") != "valid":
             causes.append("signature_invalid")
+    if token_format in ("jwt", "opaque") and facts.get("token.kind") in (None, "unknown"):
+        causes.append("wrong_token_type")  # neither marker nor claims say "access token"
     if token_format and "scope.satisfied" not in facts:
         causes.append("insufficient_scope")
     if token_format and "token.audience_ok" not in facts:

@@ -112,6 +112,10 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ),
     ("token.claims_ok", "bool", "decodes, time-valid, known issuer of this environment, right aud"),
     ("token.time_known", "bool", "the token carries exp, so expiry can be judged"),
+    ("token.kind", "str", "access | id | refresh | unknown: what the evidence says it is"),
+    ("token.kind_evidence", "list", "why token.kind says so (markers, claims, the session)"),
+    ("token.access_token_field", "str", "where the token's issuer hands out access tokens"),
+    ("token.typ_ok", "bool", "the JWT header typ is the profile's access_token_typ"),
     # response: what came back
     ("response.received", "bool", "a response arrived"),
     ("response.status", "int", "HTTP status code"),
@@ -163,6 +167,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("profile.title", "str", "name of the API"),
     ("profile.strict_bearer_case", "bool", "the API rejects any scheme spelling but 'Bearer'"),
     ("profile.expects_jwt", "bool", "the API's access tokens are JWTs"),
+    ("profile.access_token_typ", "str", "JWT header typ of the API's access tokens (at+jwt)"),
     ("profile.admin_portal", "str", "where client applications are managed"),
     ("env.request", "str", "environment of the request's host"),
     ("env.token", "str", "environment of the token's issuer"),
@@ -189,6 +194,8 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("session.reactive_refresh", "bool", "the client's token had expired or died of expiry"),
     ("session.refresh_replayed", "bool", "this refresh token was already exchanged (rotated)"),
     ("session.refresh_replayed_ago", "str", "how long ago it was exchanged"),
+    ("session.issued_as", "str", "id_token | refresh_token: a token response carried this token"),
+    ("session.issued_as_ago", "str", "how long before this request that token response came"),
     ("session.clock_offset_median_s", "int", "median server clock offset over the session"),
     ("session.clock_samples", "int", "how many answers carried a Date"),
     ("session.clock_skewed", "bool", "the median offset exceeds the leeway"),
@@ -208,7 +215,8 @@ TEXT_ONLY = frozenset(
         "token.expired_ago", "token.nbf_iso", "token.valid_in", "token.iat_iso",
         "token.iat_ahead", "token.lifetime", "response.date_iso", "response.clock_offset",
         "response.summary", "session.rejected_ago", "session.refresh_replayed_ago",
-        "session.clock_offset", "session.clock_note",
+        "session.clock_offset", "session.clock_note", "session.issued_as_ago",
+        "token.access_token_field",
     }
 )  # fmt: skip
 

@@ -8,7 +8,9 @@ from mitmproxy import http
 
 from authdoctor.deferred import Deferred
 from authdoctor.facts.token import time_facts
+from authdoctor.facts.token_kind import issued_as_facts
 from authdoctor.sessions import ClientSeen
+from authdoctor.sessions import HandedOut
 from authdoctor.sessions import SessionStore
 from authdoctor.sessions import TokenSeen
 from authdoctor.settings import Settings
@@ -25,6 +27,9 @@ def client_key(flow: http.HTTPFlow, facts: dict[str, Any], store: SessionStore) 
     seen = store.tokens.peek(fingerprint) if fingerprint else None
     if seen is not None and seen.issued is not None:
         return seen.issued.client
+    handed = store.handed_out.peek(fingerprint) if fingerprint else None
+    if handed is not None:
+        return handed.client
     peer = flow.client_conn.peername
     return f"address:{peer[0]}" if peer else "address:unknown"
 
@@ -33,8 +38,12 @@ def issued_token_facts(
     store: SessionStore, facts: dict[str, Any], now: float, settings: Settings
 ) -> dict[str, Any]:
     """For a token whose issuance was seen, what the token endpoint said about it: lets an
-    opaque token be judged for expiry and scope like a JWT."""
+    opaque token be judged for expiry and scope like a JWT, and shows a refresh or ID token
+    sent in place of the access token."""
     fingerprint = facts.get("token.fingerprint")
+    handed = store.handed_out.peek(fingerprint) if fingerprint else None
+    if handed is not None and handed.issued_at <= now:
+        return _handed_out_facts(handed, facts, now)
     seen = store.tokens.peek(fingerprint) if fingerprint else None
     if seen is None or seen.issued is None:
         return {}
@@ -46,6 +55,14 @@ def issued_token_facts(
         out["token.scopes"] = list(seen.issued.scopes)
         out["token.has_scope_claim"] = True
     return out
+
+
+def _handed_out_facts(handed: HandedOut, facts: dict[str, Any], now: float) -> dict[str, Any]:
+    return {
+        "session.issued_as": handed.issued_as,
+        "session.issued_as_ago": Deferred(human_duration, now - handed.issued_at),
+        **issued_as_facts(facts, handed.issued_as),
+    }
 
 
 def api_session_facts(
@@ -60,7 +77,8 @@ def api_session_facts(
         out["session.rejected_ago"] = Deferred(human_duration, now - seen.rejected_at)
     if client is None or fingerprint is None:
         return out
-    issued_at = _issued_at(seen, facts, now)
+    handed = store.handed_out.peek(fingerprint)
+    issued_at = handed.issued_at if handed is not None else _issued_at(seen, facts, now)
     newer = client.newest_token
     if newer and newer != fingerprint and issued_at is not None:
         in_hand = client.newest_received_at <= now  # the newer token had arrived already

@@ -23,6 +23,7 @@ import jwt
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import Credential
 from authdoctor.facts.header import looks_like_jwt
+from authdoctor.facts.token_kind import kind_facts
 from authdoctor.timefmt import human_duration
 from authdoctor.timefmt import iso_utc
 
@@ -228,5 +229,6 @@ def token_facts(
         facts["token.scopes"] = scopes
     if isinstance(roles := claims.get("roles"), list):
         facts["token.app_roles"] = [str(r) for r in roles]
+    facts.update(kind_facts(header, claims))
     facts.update(time_facts(claims, now, leeway, window))
     return facts, decoded

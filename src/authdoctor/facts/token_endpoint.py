@@ -2,7 +2,8 @@
 authenticated, the scope asked for, and what the endpoint answered.
 
 Token responses carry live credentials: only their shape is read (expires_in, scope, whether a
-refresh token came back and whether it differs from the one sent), never their values.
+refresh token came back and whether it differs from the one sent) and the fingerprints of the
+tokens handed out, never their values.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from authdoctor.facts.response import bounded_body
 from authdoctor.facts.token import fingerprint
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Tokens a token response hands out besides the access token (OIDC Core 3.1.3.3).
+HANDED_OUT_FIELDS = ("refresh_token", "id_token")
 
 
 def _form(request: http.Request) -> dict[str, str]:
@@ -82,6 +85,7 @@ class Grant:
     refresh_digest: str | None
     expires_in: int | None
     scopes: tuple[str, ...] | None
+    handed_out: tuple[tuple[str, str], ...] = ()  # (refresh_token | id_token, fingerprint)
 
 
 def parse_grant(response: http.Response | None) -> Grant | None:
@@ -108,6 +112,11 @@ def parse_grant(response: http.Response | None) -> Grant | None:
         if isinstance(expires_in, int) and not isinstance(expires_in, bool)
         else None,
         scopes=tuple(scope.split()) if isinstance(scope, str) else None,
+        handed_out=tuple(
+            (name, fingerprint(value))
+            for name in HANDED_OUT_FIELDS
+            if isinstance(value := answer.get(name), str) and value
+        ),
     )
 
 

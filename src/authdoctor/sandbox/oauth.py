@@ -1,7 +1,9 @@
 """The authorization-server side: token endpoint, revocation, JWKS and discovery.
 
 RFC 6749 §4.4 (client_credentials), §6 (refresh, with rotation), §5.2 (errors), §2.3.1
-(client authentication by form or HTTP Basic, never both) and RFC 7009 (revocation).
+(client authentication by form or HTTP Basic, never both) and RFC 7009 (revocation). With the
+`openid` scope the token response also carries an OpenID Connect ID token (OIDC Core 3.1.3.3),
+for the client itself: a `nonce` form field is echoed into it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from authdoctor.sandbox.app import Sandbox
 
 DEFAULT_SCOPE = "read write"
+OPENID = "openid"  # asks for an ID token; every client may
 GRANT_TYPES = ("client_credentials", "refresh_token")
 CLIENT_AUTH_FAILED = "Client authentication failed"
 FORM = "application/x-www-form-urlencoded"
@@ -86,14 +89,14 @@ def _client_credentials(
     request: Request, form: dict[str, str], client: Client, sandbox: Sandbox
 ) -> Response:
     scope = _normalise_scope(form.get("scope", "")) or DEFAULT_SCOPE
-    refused = set(scope.split()) - client.scopes
+    refused = set(scope.split()) - client.scopes - {OPENID}
     if refused:
         raise OAuthError(
             "invalid_scope", f"Scope not allowed for this client: {' '.join(sorted(refused))}"
         )
     grant = new_grant(client.client_id, scope, request.now)
     refresh_token = sandbox.registry.issue_refresh_token(grant)
-    return _token_response(request, grant, scope, refresh_token, sandbox)
+    return _token_response(request, grant, scope, refresh_token, sandbox, form.get("nonce"))
 
 
 def _refresh(request: Request, form: dict[str, str], client: Client, sandbox: Sandbox) -> Response:
@@ -117,7 +120,12 @@ def _refresh(request: Request, form: dict[str, str], client: Client, sandbox: Sa
 
 
 def _token_response(
-    request: Request, grant: Grant, scope: str, refresh_token: str, sandbox: Sandbox
+    request: Request,
+    grant: Grant,
+    scope: str,
+    refresh_token: str,
+    sandbox: Sandbox,
+    nonce: str | None = None,
 ) -> Response:
     claims = tokens.access_token_claims(
         issuer=sandbox.issuer,
@@ -128,13 +136,24 @@ def _token_response(
         lifetime=tokens.ACCESS_TOKEN_LIFETIME,
     )
     sandbox.registry.record_access_token(grant, claims["jti"])
+    access_token = tokens.sign(claims, sandbox.key, {})
     payload = {
-        "access_token": tokens.sign(claims, sandbox.key, {}),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": tokens.ACCESS_TOKEN_LIFETIME,
         "refresh_token": refresh_token,
         "scope": scope,
     }
+    if OPENID in scope.split():
+        id_claims = tokens.id_token_claims(
+            issuer=sandbox.issuer,
+            client_id=grant.client_id,
+            access_token=access_token,
+            nonce=nonce,
+            now=request.now,
+            lifetime=tokens.ACCESS_TOKEN_LIFETIME,
+        )
+        payload["id_token"] = tokens.sign(id_claims, sandbox.key, {"typ": "JWT"})
     return json_response(HTTPStatus.OK, payload, NO_STORE)
 
 
@@ -172,7 +191,8 @@ def discovery(request: Request, sandbox: Sandbox) -> Response:
         "grant_types_supported": list(GRANT_TYPES),
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
-        "scopes_supported": list(SCOPES_SUPPORTED),
+        "scopes_supported": [OPENID, *SCOPES_SUPPORTED],
+        "id_token_signing_alg_values_supported": ["RS256"],
     }
     return json_response(HTTPStatus.OK, metadata)
 

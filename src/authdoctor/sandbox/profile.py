@@ -1,7 +1,8 @@
 """A profile for sandboxes on loopback: Company X's knowledge, the sandboxes' addresses.
 
 The real hosts (api.xxx.com, ...) are not reachable here, so tests and the demo write a small
-profile that `extends: company-x` and only replaces where each environment lives.
+profile that `extends: company-x` and replaces where each environment lives. It also says
+what the sandbox's API checks: its access tokens are typed at+jwt (RFC 9068).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def sandbox_profile(production_port: int, staging_port: int) -> dict[str, object
         "id": "company-x-sandbox",
         "title": "Company X REST API (sandbox)",
         "extends": "company-x",
+        "access_token_typ": "at+jwt",
         "environments": {
             "production": environment("production", production_port, "xxx.com"),
             "staging": environment("staging", staging_port, "staging.xxx.com"),

@@ -1,12 +1,15 @@
-"""Minting and verifying RS256 access tokens the way the Company X authorization server does.
+"""Minting and verifying RS256 access tokens the way the Company X authorization server does,
+and the OpenID Connect ID tokens it hands out beside them.
 
-Verification is strict and ordered (signature, exp, nbf, iss, aud), and each failure carries
-the description a real server would give: precise for expiry, signature and garbage, generic
-for the rest, so that authdoctor has to infer those causes itself.
+Verification is strict and ordered (signature, typ, exp, nbf, iss, aud), and each failure
+carries the description a real server would give: precise for expiry, signature and garbage,
+generic for the rest, so that authdoctor has to infer those causes itself.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from numbers import Real
 from typing import Any
@@ -62,6 +65,31 @@ def access_token_claims(
     }
 
 
+def at_hash(access_token: str) -> str:
+    """OIDC Core 3.1.3.6: the left half of the access token's SHA-256 (RS256), base64url."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+
+
+def id_token_claims(
+    *, issuer: str, client_id: str, access_token: str, nonce: str | None, now: float, lifetime: int
+) -> dict[str, Any]:
+    """An OpenID Connect ID token for the client itself: its audience is the client, not the API."""
+    issued_at = int(now)
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "sub": client_id,
+        "aud": client_id,
+        "azp": client_id,
+        "iat": issued_at,
+        "exp": issued_at + lifetime,
+        "at_hash": at_hash(access_token),
+    }
+    if nonce is not None:
+        claims["nonce"] = nonce
+    return claims
+
+
 def sign(claims: dict[str, Any], key: SigningKey | None, headers: dict[str, Any]) -> str:
     """Sign with RS256 (kid and typ "at+jwt" by default), or leave unsigned when key is None.
 
@@ -80,6 +108,7 @@ def verify(
 ) -> dict[str, Any]:
     """Return the claims of an acceptable token, else raise TokenRejected."""
     claims = verify_signature(token, key)
+    _validate_typ(jwt.get_unverified_header(token))
     _validate_exp(claims, now)
     _validate_nbf(claims, now)
     _validate_iss(claims, issuer)
@@ -109,6 +138,13 @@ def verify_signature(token: str, key: SigningKey) -> dict[str, Any]:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _validate_typ(header: dict[str, Any]) -> None:
+    """RFC 9068 section 4: only JWTs typed at+jwt are access tokens (ID tokens say "JWT")."""
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower().removeprefix("application/") != "at+jwt":
+        raise TokenRejected(INVALID)
 
 
 def _validate_exp(claims: dict[str, Any], now: float) -> None:
