@@ -87,6 +87,7 @@ class Rule:
     specificity: int
     file: str
     applies_to: str = "api"
+    needs_failure: bool = False  # false on every flow the server did not refuse
 
     def finding(self, facts: Mapping[str, Any]) -> Finding:
         return Finding(
@@ -106,17 +107,29 @@ class Rule:
 class Ruleset:
     rules: tuple[Rule, ...]
     files: tuple[Path, ...] = ()
-    by_kind: dict[str, tuple[Rule, ...]] = field(init=False)
+    # per request kind: (rules for every flow, rules that need a refused request)
+    by_kind: dict[str, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = field(init=False)
 
     def __post_init__(self) -> None:
         kinds = {rule.applies_to for rule in self.rules}
-        grouped = {k: tuple(r for r in self.rules if r.applies_to == k) for k in kinds}
+        grouped = {
+            k: (
+                tuple(r for r in self.rules if r.applies_to == k and not r.needs_failure),
+                tuple(r for r in self.rules if r.applies_to == k and r.needs_failure),
+            )
+            for k in kinds
+        }
         object.__setattr__(self, "by_kind", grouped)
 
     def evaluate(self, facts: Mapping[str, Any]) -> list[Finding]:
-        """Every matching rule's finding, minus those a more specific match suppresses."""
-        rules = self.by_kind.get(facts.get("request.kind", "api"), ())
-        matched = [rule for rule in rules if rule.when(facts)]
+        """Every matching rule's finding, minus those a more specific match suppresses.
+
+        Rules gated on a refused request are skipped together on the (usual) healthy flow.
+        """
+        always, on_failure = self.by_kind.get(facts.get("request.kind", "api"), ((), ()))
+        matched = [rule for rule in always if rule.when(facts)]
+        if facts.get("response.auth_failed"):
+            matched += [rule for rule in on_failure if rule.when(facts)]
         suppressed = {target for rule in matched for target in rule.suppresses}
         return [rule.finding(facts) for rule in matched if rule.id not in suppressed]
 
@@ -179,7 +192,28 @@ def compile_rule(doc: YamlDoc) -> Rule:
         specificity=count_leaves(data["when"]),
         file=doc.file,
         applies_to=data.get("applies_to", "api"),
+        needs_failure=_needs_failure(data["when"]),
     )
+
+
+# Conditions that only hold when the server refused the request (response.auth_failed is
+# true for 401 and 403), as a rule's whole `when` or the first item of its `all`.
+_FAILURE_GATES = (
+    {"response.auth_failed": True},
+    {"response.status": 401},
+    {"response.status": 403},
+)
+
+
+def _needs_failure(when: Any) -> bool:
+    """True if the rule cannot match a flow whose response.auth_failed is not true."""
+    first = when["all"][0] if isinstance(when, dict) and list(when) == ["all"] else when
+    return any(first == gate and _same_types(first, gate) for gate in _FAILURE_GATES)
+
+
+def _same_types(node: Any, gate: dict[str, Any]) -> bool:
+    """1 == True in Python; a gate must match the value's type too."""
+    return all(type(node[key]) is type(value) for key, value in gate.items())
 
 
 def rule_files(paths: Iterable[Path]) -> list[Path]:
