@@ -10,6 +10,7 @@ from the same stack must produce no error.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -379,3 +380,29 @@ def test_healthy_answers_get_no_error(
     assert diagnosis.cause is None
     assert [f.rule for f in diagnosis.findings if f.severity == "error"] == []
     assert not any("/rules/stacks/" in ruleset.get(f.rule).file for f in diagnosis.findings)
+
+
+# --- hostile answers: free-text matching stays linear ------------------------------------
+
+HOSTILE_TEXTS = [
+    "the issuer '" + "x" * 8000,
+    "the audience '" * 600,
+    "unexpected " * 700 + '"',
+    "'" * 8000,
+    "a" * 8000 + " is invalid",
+]
+
+
+def test_stack_conditions_are_fast_on_hostile_error_text(ruleset: Ruleset) -> None:
+    stack_rules = [r for r in ruleset.rules if "/rules/stacks/" in r.file]
+    started = time.perf_counter()
+    for text in HOSTILE_TEXTS:
+        facts = {
+            "response.auth_failed": True,
+            "response.status": 401,
+            "response.realm": "api",
+            "response.server": "kestrel " * 12,
+            "response.error_text": text,
+        }
+        assert [r.id for r in stack_rules if r.when(facts)] == []
+    assert time.perf_counter() - started < 1.0
