@@ -220,6 +220,8 @@ def compile_rule(doc: YamlDoc) -> Rule:
     )
 
 
+# Conditions that only hold when the server refused the request (response.auth_failed is
+# true for 401 and 403), as a rule's whole `when` or the first item of its `all`.
 def rule_files(paths: Iterable[Path]) -> list[Path]:
     """Rule files under the given files or directories (cases files excluded), sorted."""
     found: list[Path] = []

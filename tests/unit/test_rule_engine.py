@@ -21,7 +21,10 @@ from authdoctor.endpoints import EndpointTable
 from authdoctor.errors import LoadError
 from authdoctor.facts import extract_facts
 from authdoctor.facts.catalogue import CATALOGUE
+from authdoctor.paths import default_rule_packs
 from authdoctor.profiles import load_profile
+from authdoctor.rulecases import cases_file
+from authdoctor.ruleset import Ruleset
 from authdoctor.ruleset import load_ruleset
 from authdoctor.settings import Settings
 from authdoctor.templates import TemplateError
@@ -566,6 +569,26 @@ def test_disabled_rule_is_not_evaluated(small_pack: Path) -> None:
     ruleset = load_ruleset([small_pack], disabled=["general"])
     assert ruleset.get("general") is None
     assert ruleset.evaluate({"request.kind": "api", "response.auth_failed": True}) == []
+
+
+def test_gating_never_changes_what_a_shipped_rule_matches() -> None:
+    """Every case of every shipped rule: the ruleset finds the rule exactly when it matches.
+
+    Cases list only the facts a rule tests; a status of 401 or 403 implies auth_failed, as
+    response_facts sets it, and that is what the gate relies on.
+    """
+    shipped = load_ruleset(default_rule_packs())
+    assert any(rule.gate is not None for rule in shipped.rules)
+    for rule in shipped.rules:
+        ruleset = Ruleset((rule,))
+        rule_file = Path(rule.file)
+        cases = parse_yaml(cases_file(rule_file).read_text(), str(rule_file)).data
+        for case in [*cases["match"], *cases["no_match"]]:
+            facts = {**case, "request.kind": rule.applies_to}
+            if facts.get("response.status") in (401, 403):
+                facts.setdefault("response.auth_failed", True)
+            found = [f.rule for f in ruleset.evaluate(facts)]
+            assert found == ([rule.id] if rule.when(facts) else []), (rule.id, case)
 
 
 def test_finding_renders_explain_and_fix(tmp_path: Path) -> None:

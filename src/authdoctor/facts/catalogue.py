@@ -134,6 +134,7 @@ _TABLE: tuple[tuple[str, FactType, str], ...] = (
     ("response.error_text", "str", "all error text, lower-cased, for free-text matching"),
     ("response.challenge_scope", "list", "scope= of an insufficient_scope challenge"),
     ("response.request_id", "str", "request id from headers or body"),
+    ("response.server", "str", "the Server header, lower-cased (e.g. 'istio-envoy', 'kestrel')"),
     ("response.date_iso", "str", "the server's Date header (UTC)"),
     ("response.clock_offset_s", "int", "server Date minus this machine's clock, seconds"),
     ("response.clock_offset", "str", "human form, e.g. 'server 10 min ahead'"),

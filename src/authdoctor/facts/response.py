@@ -17,6 +17,7 @@ from authdoctor.errorbody import MAX_BODY
 from authdoctor.errorbody import ErrorBody
 from authdoctor.errorbody import parse_error_body
 from authdoctor.facts.api_key import mask_echoed_secrets
+from authdoctor.plainbody import plain_text_error
 from authdoctor.profiles import Profile
 from authdoctor.timefmt import clock_phrase
 from authdoctor.timefmt import iso_utc
@@ -39,6 +40,7 @@ OAUTH_ERROR_CODES = TOKEN_ENDPOINT_ERRORS | {
     "access_denied",
     "invalid_dpop_proof",
 }
+MAX_SERVER = 100  # a Server header names a product; longer values are cut
 REQUEST_ID_HEADERS = (
     "x-request-id",
     "request-id",
@@ -150,7 +152,9 @@ def response_facts(
         facts["response.auth_scheme"] = challenges[0].scheme
     bearer = bearer_challenge(challenges)
     content_type = headers.get("content-type", [None])[0]
-    body = parse_error_body(bounded_body(response), content_type) if status >= 400 else None
+    raw = bounded_body(response) if status >= 400 else None
+    body = parse_error_body(raw, content_type)
+    plain = plain_text_error(raw, content_type) if body is None else None
     challenge_error = bearer.param("error") if bearer else None
     if bearer and (realm := bearer.param("realm")):
         facts["response.realm"] = realm
@@ -160,11 +164,8 @@ def response_facts(
         facts["response.auth_error"] = error
         # RFC 6750 section 3.1: a malformed auth request is answered 400 invalid_request.
         facts["response.auth_failed"] |= status == 400 and error == "invalid_request"
-    texts = [
-        mask_echoed_secrets(t)
-        for t in (bearer.param("error_description") if bearer else None, body and body.description)
-        if t
-    ]
+    described = (bearer.param("error_description") if bearer else None, body and body.description)
+    texts = [mask_echoed_secrets(t) for t in (*described, plain) if t]
     if texts:
         facts["response.error_description"] = texts[0]
         facts["response.error_text"] = " | ".join(texts).lower()
@@ -176,6 +177,8 @@ def response_facts(
     # AWS APIs (Cognito's user pool API) answer a rejected token with 400 NotAuthorizedException.
     if status == 400 and facts.get("response.error_code") == "NotAuthorizedException":
         facts["response.auth_failed"] = True
+    if server := headers.get("server", ("",))[0][:MAX_SERVER].strip().lower():
+        facts["response.server"] = server
     request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
     if request_id or (body and body.request_id):
         facts["response.request_id"] = request_id or body.request_id
