@@ -8,12 +8,14 @@ import logging
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mitmproxy import command
 from mitmproxy import ctx
 from mitmproxy import exceptions
 from mitmproxy import flow
+from mitmproxy import hooks
 from mitmproxy import http
 from mitmproxy import types
 from mitmproxy.addonmanager import Loader
@@ -45,6 +47,15 @@ from authdoctor.watcher import snapshot
 logger = logging.getLogger("authdoctor")
 RELOAD_INTERVAL_S = 1.0
 PENDING_LIMIT = 10_000  # request-side facts of flows still waiting for their response
+# A response slower than this first gets a provisional annotation from the request alone
+# ("this token expired 3 min ago"); faster ones, nearly all, cost no rule evaluation twice.
+PROVISIONAL_AFTER_S = 1.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    side: RequestSide
+    provisional: asyncio.TimerHandle | None
 
 
 class AuthDoctor:
@@ -58,7 +69,8 @@ class AuthDoctor:
         self._watch_paths: tuple[Path, ...] = ()
         self._watch_task: asyncio.Task[None] | None = None
         self._failures_logged: set[str] = set()
-        self._pending: dict[str, RequestSide] = {}
+        self._pending: dict[str, _Pending] = {}
+        self.provisional_after_s = PROVISIONAL_AFTER_S
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
         self.sessions = SessionStore()
@@ -108,6 +120,9 @@ class AuthDoctor:
 
     def done(self) -> None:
         self.rejected_requests.uninstall()
+        for pending in self._pending.values():
+            if pending.provisional is not None:
+                pending.provisional.cancel()
         if self._watch_task is not None:
             self._watch_task.cancel()
             self._watch_task = None
@@ -136,10 +151,33 @@ class AuthDoctor:
             if not is_relevant(flow, self.settings, self.hosts):
                 return
             side = request_side(flow, self.settings)
-            self._pending[flow.id] = side
+            self._pending[flow.id] = _Pending(side, self._schedule_provisional(flow))
             if len(self._pending) > PENDING_LIMIT:
-                self._pending.pop(next(iter(self._pending)))
-            self._annotate(flow, analyze(flow, self.ruleset, self.settings, side, self.sessions))
+                oldest = self._pending.pop(next(iter(self._pending)))
+                if oldest.provisional is not None:
+                    oldest.provisional.cancel()
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    def _schedule_provisional(self, flow: http.HTTPFlow) -> asyncio.TimerHandle | None:
+        """Judge the request alone if its response is slow. Without an event loop (offline
+        analysis, plain unit tests) there is no waiting, so no provisional step."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return loop.call_later(self.provisional_after_s, self._provisional, flow)
+
+    def _provisional(self, flow: http.HTTPFlow) -> None:
+        """The annotation of a request still waiting for its response; the response (or the
+        error) replaces it. Outside a hook, so mitmweb is told of the change."""
+        try:
+            pending = self._pending.get(flow.id)
+            if pending is None or flow.response is not None or flow.error is not None:
+                return
+            result = analyze(flow, self.ruleset, self.settings, pending.side, self.sessions)
+            self._annotate(flow, result)
+            ctx.master.addons.trigger(hooks.UpdateHook([flow]))
         except Exception as e:
             self._log_failure(flow, e)
 
@@ -152,9 +190,13 @@ class AuthDoctor:
     def _settle(self, flow: http.HTTPFlow) -> None:
         """The final diagnosis, once the response (or the error) is known."""
         try:
-            side = self._pending.pop(flow.id, None)
-            if not is_relevant(flow, self.settings, self.hosts):
+            pending = self._pending.pop(flow.id, None)
+            if pending is not None and pending.provisional is not None:
+                pending.provisional.cancel()
+            # Relevant if the request hook said so, or if the answer makes it so (a 401).
+            if pending is None and not is_relevant(flow, self.settings, self.hosts):
                 return
+            side = pending.side if pending is not None else None
             result = analyze(flow, self.ruleset, self.settings, side, self.sessions)
             self._annotate(flow, result)
             record(self.sessions, flow, result.facts, result.diagnosis)

@@ -46,7 +46,7 @@ def is_relevant(flow: http.HTTPFlow, settings: Settings, hosts: frozenset[str]) 
     request = flow.request
     if hosts:
         return request.host.lower() in hosts
-    if "authorization" in request.headers:
+    if request.headers.get("authorization") is not None:
         return True
     if flow.response is not None and flow.response.status_code in (401, 403):
         return True

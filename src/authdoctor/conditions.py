@@ -131,23 +131,35 @@ def compile_condition(node: Any, path: YamlPath = ("when",)) -> Predicate:
     return _compile_leaf(node, path)
 
 
-type Gate = tuple[str, str | int | float | bool]
+type Gate = tuple[str, str, Any]  # (fact, "equals" | "in" | "present", value)
+
+
+def _leaf_gate(fact: str, spec: Any) -> Gate | None:
+    """What a leaf requires of its fact, in a form one lookup can test. Every operator but
+    `exists: false` needs the fact present (an absent fact makes a leaf false)."""
+    if fact not in CATALOGUE:
+        return None
+    scalar = CATALOGUE[fact].type != "list"
+    if not isinstance(spec, dict):
+        return (fact, "equals", spec) if scalar and not isinstance(spec, list) else None
+    ((op, value),) = spec.items()
+    if op == "in" and scalar and isinstance(value, list):
+        return fact, "in", frozenset(value)
+    if op == "exists" and value is not True:
+        return None
+    return fact, "present", None
 
 
 def gate_of(node: Any) -> Gate | None:
-    """A plain `fact: value` that the whole condition requires (the tree itself, or one of
-    its top-level `all` items), so that rules sharing it can be skipped with one lookup.
-    The first such item is taken: rule authors put the cheap, usually false test first."""
+    """A test the whole condition requires (of the tree itself, or of one of its top-level
+    `all` items), so that rules sharing it are skipped with one lookup. The first leaf that
+    gives one is taken: rule authors put the cheap, usually false test first."""
     ((key, child),) = node.items()
     items = child if key == "all" else [node] if key not in ("any", "not") else []
     for item in items:
         ((fact, spec),) = item.items()
-        if (
-            fact in CATALOGUE
-            and CATALOGUE[fact].type != "list"
-            and not isinstance(spec, (dict, list))
-        ):
-            return fact, spec
+        if fact not in ("all", "any", "not") and (gate := _leaf_gate(fact, spec)) is not None:
+            return gate
     return None
 
 

@@ -85,6 +85,10 @@ def _host_pattern(name: str) -> re.Pattern[str]:
     return _HOST_PATTERNS[name]
 
 
+ISSUER_CACHE_SIZE = 1024
+_UNSEEN = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     id: str
@@ -99,12 +103,22 @@ class Profile:
     file: str = ""
     auto_load: bool = False
     match_by_issuer: bool = True
+    # issuer -> environment, remembered (bounded): issuers repeat on every request
+    _by_issuer: dict[str, Environment | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def environment_of_host(self, host: str, port: int) -> Environment | None:
         return next((e for e in self.environments if e.serves(host, port)), None)
 
     def environment_of_issuer(self, issuer: str) -> Environment | None:
-        return next((e for e in self.environments if e.issues(issuer)), None)
+        if (known := self._by_issuer.get(issuer, _UNSEEN)) is not _UNSEEN:
+            return known  # type: ignore[return-value]
+        if len(self._by_issuer) >= ISSUER_CACHE_SIZE:
+            self._by_issuer.clear()
+        found = next((e for e in self.environments if e.issues(issuer)), None)
+        self._by_issuer[issuer] = found
+        return found
 
 
 def _resolve(name: str, relative_to: Path | None = None) -> Path:

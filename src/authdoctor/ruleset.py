@@ -110,31 +110,37 @@ _ABSENT = object()
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """The rules of one request kind: those to test always, and those grouped by the
-    `fact: value` they all require, so a healthy flow skips a group with one lookup."""
+    """The rules of one request kind: those to test always, and those grouped by a test of
+    one fact they all require (conditions.gate_of), so a healthy flow skips a group with one
+    lookup."""
 
     always: tuple[Rule, ...]
-    gated: tuple[tuple[str, Any, tuple[Rule, ...]], ...]
+    gated: tuple[tuple[str, str, Any, tuple[Rule, ...]], ...]
 
     @classmethod
     def of(cls, rules: Iterable[Rule]) -> _Plan:
         always: list[Rule] = []
-        groups: dict[tuple[str, Any, type], list[Rule]] = {}
+        groups: dict[tuple[str, str, Any, type], list[Rule]] = {}
         for rule in rules:
             if rule.gate is None:
                 always.append(rule)
             else:
-                fact, value = rule.gate
-                groups.setdefault((fact, value, type(value)), []).append(rule)
-        gated = tuple((fact, value, tuple(g)) for (fact, value, _), g in groups.items())
+                fact, test, value = rule.gate
+                groups.setdefault((fact, test, value, type(value)), []).append(rule)
+        gated = tuple((f, test, v, tuple(g)) for (f, test, v, _), g in groups.items())
         return cls(tuple(always), gated)
 
     def matching(self, facts: Mapping[str, Any]) -> list[Rule]:
         matched = [rule for rule in self.always if rule.when(facts)]
-        for fact, value, rules in self.gated:
-            # the same test as the rule's own `fact: value` leaf (conditions.py, equals)
-            if (found := facts.get(fact, _ABSENT)) is not _ABSENT and found == value:
-                matched.extend(rule for rule in rules if rule.when(facts))
+        for fact, test, value, rules in self.gated:
+            # the same tests as the rules' own leaves (conditions.py: equals, in, presence)
+            if (found := facts.get(fact, _ABSENT)) is _ABSENT:
+                continue
+            if test == "equals" and found != value:
+                continue
+            if test == "in" and found not in value:
+                continue
+            matched.extend(rule for rule in rules if rule.when(facts))
         return matched
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mitmproxy import http
@@ -89,6 +90,10 @@ KNOWN_SCHEMES = frozenset(
 )
 _JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+HEADER_CACHE_SIZE = 4096
+CACHED_HEADER_CHARS = 16 * 1024  # longer values are read each time, not kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,11 @@ def header_facts(
         "request.auth_header_count": len(values),
     }
     if values:
-        return _authorization_facts(facts, values, strict_bearer_case)
+        cached = sum(map(len, values)) <= CACHED_HEADER_CHARS
+        read = _authorization_facts_cached if cached else _authorization_facts
+        known, credential = read(tuple(values), strict_bearer_case)
+        facts.update(known)
+        return facts, credential
     if alt := _alt_header(request):
         name, value = alt
         facts["request.alt_auth_header"] = name
@@ -215,8 +224,11 @@ def _split_scheme(value: str) -> tuple[str, str]:
 
 
 def _authorization_facts(
-    facts: dict[str, Any], values: list[str], strict_bearer_case: bool
+    values: tuple[str, ...], strict_bearer_case: bool
 ) -> tuple[dict[str, Any], Credential]:
+    """Worked out once per distinct header value: a client sends the same one many times.
+    Callers copy the dict; they never change it."""
+    facts: dict[str, Any] = {}
     stripped = values[0].lstrip(" \t")
     scheme, rest = _split_scheme(stripped)
     token = rest.strip(" \t")
@@ -242,3 +254,10 @@ def _authorization_facts(
         and "request.token_placeholder" not in facts
     )
     return facts, Credential(_clean_token(token), "authorization")
+
+
+_authorization_facts_cached = lru_cache(maxsize=HEADER_CACHE_SIZE)(_authorization_facts)
+
+
+def clear_header_cache() -> None:
+    _authorization_facts_cached.cache_clear()

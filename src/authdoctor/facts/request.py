@@ -56,11 +56,16 @@ def is_token_request(request: http.Request, token_endpoints: Collection[str]) ->
 _URL_SECRETS = _SECRET_QUERY - {"code", "sig"}
 
 
+_URL_SECRET_NEEDLES = tuple(f"{name}=" for name in _URL_SECRETS)
+
+
 def secret_query_params(request: http.Request) -> list[str]:
     """Names of query parameters that carry secrets (never their values)."""
     _, _, query = request.path.partition("?")
+    if not query:
+        return []
     lowered = query.lower()
-    if not any(f"{name}=" in lowered for name in _URL_SECRETS):
+    if not any(needle in lowered for needle in _URL_SECRET_NEEDLES):
         return []  # the common case, without parsing the query
     return [name for name in request.query if name.lower() in _URL_SECRETS]
 
@@ -80,7 +85,7 @@ def _request_line_facts(request: http.Request, token_endpoints: Collection[str])
         "request.is_loopback": is_loopback(request.host),
         "request.method": request.method,
         "request.url": Deferred(redacted_url, request),
-        "request.host": request.pretty_host,
+        "request.host": request.host,
         "request.path": request.path.split("?", 1)[0],
         "request.is_https": request.scheme == "https",
         "request.sent_iso": Deferred(iso_utc, request.timestamp_start),

@@ -146,6 +146,28 @@ def response_facts(
         "response.auth_failed": status in (401, 403),
     }
     headers = _header_map(response)
+    body = None
+    if status >= 400 or "www-authenticate" in headers:  # an accepted call has no error to read
+        body = _error_facts(facts, status, headers, response, profile)
+    if server := headers.get("server", ("",))[0][:MAX_SERVER].strip().lower():
+        facts["response.server"] = server
+    request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
+    if request_id or (body and body.request_id):
+        facts["response.request_id"] = request_id or body.request_id
+    facts.update(_clock_facts(headers.get("date", [None])[0], response, request, leeway))
+    facts["response.summary"] = Deferred(_summary, facts)
+    return facts
+
+
+def _error_facts(
+    facts: dict[str, Any],
+    status: int,
+    headers: dict[str, list[str]],
+    response: http.Response,
+    profile: Profile | None,
+) -> ErrorBody | None:
+    """The challenge, the error body and the error codes of a refusal, into `facts`; the
+    parsed JSON error body, if any, is returned for its request id."""
     challenges = parse_www_authenticate(headers.get("www-authenticate", ()))
     if challenges:
         facts["response.challenge_schemes"] = [c.scheme for c in challenges]
@@ -177,14 +199,7 @@ def response_facts(
     # AWS APIs (Cognito's user pool API) answer a rejected token with 400 NotAuthorizedException.
     if status == 400 and facts.get("response.error_code") == "NotAuthorizedException":
         facts["response.auth_failed"] = True
-    if server := headers.get("server", ("",))[0][:MAX_SERVER].strip().lower():
-        facts["response.server"] = server
-    request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
-    if request_id or (body and body.request_id):
-        facts["response.request_id"] = request_id or body.request_id
-    facts.update(_clock_facts(headers.get("date", [None])[0], response, request, leeway))
-    facts["response.summary"] = Deferred(_summary, facts)
-    return facts
+    return body
 
 
 def _summary(facts: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ import jwt
 
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import Credential
+from authdoctor.facts.header import clear_header_cache
 from authdoctor.facts.header import looks_like_jwt
 from authdoctor.facts.token_kind import kind_facts
 from authdoctor.timefmt import human_duration
@@ -38,6 +39,8 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 # What `authdoctor redact` leaves of a signature: the claims stay readable for diagnosis.
 REDACTED_SIGNATURE = re.compile(r"\[redacted:[0-9a-f]{12}\]")
 DECODE_CACHE_SIZE = 4096
+# Longer tokens are decoded each time: 4096 cached megabyte tokens would be gigabytes.
+CACHED_TOKEN_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +118,12 @@ def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken
     )
 
 
-@lru_cache(maxsize=DECODE_CACHE_SIZE)
 def decode_token(token: str) -> DecodedToken:
-    """Decode once per distinct token; never raises."""
+    """Decode once per distinct token (tokens up to CACHED_TOKEN_CHARS); never raises."""
+    return _decode_cached(token) if len(token) <= CACHED_TOKEN_CHARS else _decode(token)
+
+
+def _decode(token: str) -> DecodedToken:
     if not looks_like_jwt(token):
         return DecodedToken("opaque", fingerprint(token), len(token))
     segments = token.split(".")
@@ -194,13 +200,19 @@ def time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> 
     return facts
 
 
-def token_facts(
-    credential: Credential | None, now: float, leeway: int, window: int
-) -> tuple[dict[str, Any], DecodedToken | None]:
-    """Facts of the credential's token (empty when there is none)."""
-    if credential is None or not credential.value:
-        return {"token.present": False}, None
-    decoded = decode_token(credential.value)
+_decode_cached = lru_cache(maxsize=DECODE_CACHE_SIZE)(_decode)
+
+
+def _static_facts(token: str) -> tuple[DecodedToken, dict[str, Any]]:
+    """The facts that depend on the token alone, worked out once per distinct token (a
+    session sends the same token many times). Callers copy the dict; they never change it."""
+    if len(token) <= CACHED_TOKEN_CHARS:
+        return _static_facts_cached(token)
+    return _token_alone(token)
+
+
+def _token_alone(token: str) -> tuple[DecodedToken, dict[str, Any]]:
+    decoded = decode_token(token)
     facts: dict[str, Any] = {
         "token.present": True,
         "token.format": decoded.format,
@@ -211,7 +223,7 @@ def token_facts(
         facts["token.malformed_reason"] = decoded.malformed_reason
         facts["token.truncated"] = decoded.truncated
     if decoded.format != "jwt":
-        return facts, decoded
+        return decoded, facts
     header, claims = decoded.header, decoded.claims
     for name in ("alg", "kid", "typ"):
         if isinstance(header.get(name), str):
@@ -230,5 +242,27 @@ def token_facts(
     if isinstance(roles := claims.get("roles"), list):
         facts["token.app_roles"] = [str(r) for r in roles]
     facts.update(kind_facts(header, claims))
-    facts.update(time_facts(claims, now, leeway, window))
+    return decoded, facts
+
+
+_static_facts_cached = lru_cache(maxsize=DECODE_CACHE_SIZE)(_token_alone)
+
+
+def clear_caches() -> None:
+    """Forget every decoded token and header (benchmarks of the cold path; tests)."""
+    _decode_cached.cache_clear()
+    _static_facts_cached.cache_clear()
+    clear_header_cache()
+
+
+def token_facts(
+    credential: Credential | None, now: float, leeway: int, window: int
+) -> tuple[dict[str, Any], DecodedToken | None]:
+    """Facts of the credential's token (empty when there is none); times against `now`."""
+    if credential is None or not credential.value:
+        return {"token.present": False}, None
+    decoded, static = _static_facts(credential.value)
+    facts = dict(static)
+    if decoded.format == "jwt":
+        facts.update(time_facts(decoded.claims, now, leeway, window))
     return facts, decoded
