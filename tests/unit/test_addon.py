@@ -6,6 +6,7 @@ bad option at start-up (logged) differently from a bad option while running (Opt
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import os
@@ -438,3 +439,39 @@ def test_rejected_request_is_explained_without_repeating_the_line(monkeypatch, c
     assert "malformed_token" in message
     assert watcher.count == 1
     assert watcher not in source.handlers
+
+
+# --- the provisional annotation of slow responses ---------------------------------------
+
+
+async def test_a_slow_response_is_judged_on_the_request_first(doctor: AuthDoctor, rsa_key) -> None:
+    with taddons.context(doctor) as tctx:
+        tctx.configure(doctor, authdoctor_profile=["company-x"])
+        doctor.provisional_after_s = 0.05
+        flow = _flow(_token(rsa_key))
+        response, flow.response = flow.response, None
+        doctor.request(flow)
+        assert "authdoctor" not in flow.metadata  # nothing judged twice for fast answers
+        await asyncio.sleep(0.3)
+        assert flow.marked == ":hourglass:"
+        assert flow.metadata["authdoctor"]["provisional"] is True
+        assert flow.metadata["authdoctor"]["cause"] == "token_expired"
+        flow.response = response
+        doctor.response(flow)
+    assert flow.metadata["authdoctor"]["provisional"] is False
+    assert flow.marked == ":no_entry:"
+
+
+async def test_a_fast_response_cancels_the_provisional_step(doctor: AuthDoctor, rsa_key) -> None:
+    with taddons.context(doctor) as tctx:
+        tctx.configure(doctor, authdoctor_profile=["company-x"])
+        doctor.provisional_after_s = 0.05
+        flow = _flow(_token(rsa_key))
+        response, flow.response = flow.response, None
+        doctor.request(flow)
+        flow.response = response
+        doctor.response(flow)
+        await asyncio.sleep(0.3)  # the timer would have fired by now
+    assert flow.metadata["authdoctor"]["provisional"] is False
+    assert flow.marked == ":no_entry:"
+    assert not doctor._pending
