@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from authdoctor import caches
 from authdoctor.key_fetch import KeyFetcher
 from authdoctor.options import ParsedOptions
 from authdoctor.options import default_values
@@ -26,7 +27,10 @@ def load_configuration(
     settings = Settings(
         parsed.leeway_s, parsed.refresh_window_s, profiles, parsed.fetch_keys, fetcher
     )
-    return settings, load_ruleset(parsed.rule_paths, parsed.disabled)
+    ruleset = load_ruleset(parsed.rule_paths, parsed.disabled)
+    if parsed.cache_entries != caches.entries():  # resizing empties the caches
+        caches.set_entries(parsed.cache_entries)
+    return settings, ruleset
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
-LOOKUP_CACHE_SIZE = 4096
+from authdoctor.caches import remember
+
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -90,11 +91,9 @@ class EndpointTable:
         if not self.endpoints:
             return None
         key = (method, path)
-        if key not in self._cache:
-            if len(self._cache) >= LOOKUP_CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = self._lookup(method, path)
-        return self._cache[key]
+        if key in self._cache:
+            return self._cache[key]
+        return remember(self._cache, key, self._lookup(method, path))
 
     def _lookup(self, method: str, path: str) -> Endpoint | None:
         parts = _split(path)

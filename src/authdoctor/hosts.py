@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
+
+from authdoctor.caches import bounded_lru
 
 
-@lru_cache(maxsize=1024)
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1: plain HTTP there never leaves the machine."""
+    return _is_loopback(host) if len(host) <= 255 else False  # no longer name is a host
+
+
+@bounded_lru
+def _is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in ("localhost", "::1") or host.endswith(".localhost"):
         return True

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from authdoctor.caches import DEFAULT_ENTRIES as DEFAULT_CACHE_ENTRIES
 from authdoctor.key_fetch import FetchLimits
 from authdoctor.paths import default_rule_packs
 from authdoctor.sessions import DEFAULT_MAX_CLIENTS
@@ -61,6 +62,14 @@ OPTIONS: tuple[tuple[str, type, object, str], ...] = (
         "How many distinct clients the session store remembers.",
     ),
     (
+        "authdoctor_cache_entries",
+        str,
+        str(DEFAULT_CACHE_ENTRIES),
+        "How many entries each cache keyed by traffic holds: decoded tokens, Authorization "
+        "values, signature verdicts, hosts, issuers and paths (values over 16 KiB are never "
+        "kept).",
+    ),
+    (
         "authdoctor_refresh_window",
         str,
         str(DEFAULT_REFRESH_WINDOW_S),
@@ -106,6 +115,7 @@ class ParsedOptions:
     refresh_window_s: int
     session_tokens: int
     session_clients: int
+    cache_entries: int = DEFAULT_CACHE_ENTRIES
     fetch_keys: bool = False
     fetch_limits: FetchLimits = DEFAULT_FETCH_LIMITS
 
@@ -166,6 +176,9 @@ def parse_options(values: dict[str, object]) -> ParsedOptions:
         ),
         session_clients=parse_count(
             "authdoctor_session_clients", str(values["authdoctor_session_clients"])
+        ),
+        cache_entries=parse_count(
+            "authdoctor_cache_entries", str(values["authdoctor_cache_entries"]), 1_000_000
         ),
         fetch_keys=bool(values["authdoctor_fetch_keys"]),
         fetch_limits=parse_fetch_limits(values),

@@ -19,6 +19,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from authdoctor.caches import remember
 from authdoctor.endpoints import EndpointError
 from authdoctor.endpoints import EndpointTable
 from authdoctor.errors import LoadError
@@ -85,7 +86,6 @@ def _host_pattern(name: str) -> re.Pattern[str]:
     return _HOST_PATTERNS[name]
 
 
-ISSUER_CACHE_SIZE = 1024
 _UNSEEN = object()
 
 
@@ -114,11 +114,8 @@ class Profile:
     def environment_of_issuer(self, issuer: str) -> Environment | None:
         if (known := self._by_issuer.get(issuer, _UNSEEN)) is not _UNSEEN:
             return known  # type: ignore[return-value]
-        if len(self._by_issuer) >= ISSUER_CACHE_SIZE:
-            self._by_issuer.clear()
         found = next((e for e in self.environments if e.issues(issuer)), None)
-        self._by_issuer[issuer] = found
-        return found
+        return remember(self._by_issuer, issuer, found)
 
 
 def _resolve(name: str, relative_to: Path | None = None) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from authdoctor.caches import remember
 from authdoctor.key_fetch import KeyFetcher
 from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
@@ -13,7 +14,7 @@ from authdoctor.profiles import profile_for_issuer
 
 DEFAULT_LEEWAY_S = 30
 DEFAULT_REFRESH_WINDOW_S = 300  # the runbook: refresh 5 minutes before expiration
-HOST_CACHE_SIZE = 4096
+_UNSEEN = object()
 
 type Match = tuple[Profile, Environment] | None
 
@@ -31,17 +32,13 @@ class Settings:
     def profile_for(self, host: str, port: int) -> Match:
         """The profile and environment serving host:port, remembered per address (bounded)."""
         key = (host, port)
-        if key not in self._hosts:
-            if len(self._hosts) >= HOST_CACHE_SIZE:
-                self._hosts.clear()
-            self._hosts[key] = profile_for(self.profiles, host, port)
-        return self._hosts[key]
+        if (known := self._hosts.get(key, _UNSEEN)) is not _UNSEEN:
+            return known  # type: ignore[return-value]
+        return remember(self._hosts, key, profile_for(self.profiles, host, port))
 
     def profile_for_issuer(self, issuer: str) -> Match:
         """The one profile whose issuers include this one (None if none or several),
         remembered per issuer (bounded)."""
-        if issuer not in self._issuers:
-            if len(self._issuers) >= HOST_CACHE_SIZE:
-                self._issuers.clear()
-            self._issuers[issuer] = profile_for_issuer(self.profiles, issuer)
-        return self._issuers[issuer]
+        if (known := self._issuers.get(issuer, _UNSEEN)) is not _UNSEEN:
+            return known  # type: ignore[return-value]
+        return remember(self._issuers, issuer, profile_for_issuer(self.profiles, issuer))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from authdoctor.caches import MAX_CACHED_CHARS
+from authdoctor.caches import bounded_lru
 from authdoctor.errors import LoadError
 
-VERIFY_CACHE_SIZE = 4096
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 
 
@@ -128,9 +128,15 @@ def hmac_key_set(secret: bytes, source: str) -> KeySet:
     return KeySet(source, (SigningKey(None, HMAC_ALGORITHMS, secret),))
 
 
-@lru_cache(maxsize=VERIFY_CACHE_SIZE)
 def verify_signature(token: str, key_sets: tuple[KeySet, ...], kid: str | None, alg: str) -> str:
-    """The signature verdict for this token under all these keys; never raises."""
+    """The signature verdict for this token under all these keys (remembered for tokens up
+    to MAX_CACHED_CHARS); never raises."""
+    if len(token) <= MAX_CACHED_CHARS:
+        return _verify_cached(token, key_sets, kid, alg)
+    return _verify(token, key_sets, kid, alg)
+
+
+def _verify(token: str, key_sets: tuple[KeySet, ...], kid: str | None, alg: str) -> str:
     verdict, candidates = _for_token(key_sets, kid, alg)
     if verdict != "ok":
         return verdict
@@ -145,3 +151,6 @@ def verify_signature(token: str, key_sets: tuple[KeySet, ...], kid: str | None, 
         except (jwt.PyJWTError, ValueError, TypeError):
             return "invalid"
     return "invalid"
+
+
+_verify_cached = bounded_lru(_verify)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from mitmproxy import http
+
+from authdoctor.caches import MAX_CACHED_CHARS
+from authdoctor.caches import bounded_lru
 
 # Header names people use by mistake instead of Authorization (misspellings, custom names).
 ALT_HEADER_NAMES = frozenset(
@@ -90,10 +92,6 @@ KNOWN_SCHEMES = frozenset(
 )
 _JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-HEADER_CACHE_SIZE = 4096
-CACHED_HEADER_CHARS = 16 * 1024  # longer values are read each time, not kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +180,7 @@ def header_facts(
         "request.auth_header_count": len(values),
     }
     if values:
-        cached = sum(map(len, values)) <= CACHED_HEADER_CHARS
+        cached = sum(map(len, values)) <= MAX_CACHED_CHARS
         read = _authorization_facts_cached if cached else _authorization_facts
         known, credential = read(tuple(values), strict_bearer_case)
         facts.update(known)
@@ -256,8 +254,8 @@ def _authorization_facts(
     return facts, Credential(_clean_token(token), "authorization")
 
 
-_authorization_facts_cached = lru_cache(maxsize=HEADER_CACHE_SIZE)(_authorization_facts)
+_authorization_facts_cached = bounded_lru(_authorization_facts)
 
 
 def clear_header_cache() -> None:
-    _authorization_facts_cached.cache_clear()
+    _authorization_facts_cached.clear()

@@ -72,9 +72,13 @@ def bounded_body(message: http.Message, limit: int = MAX_BODY) -> bytes | None:
         return None
 
 
-@lru_cache(maxsize=256)
 def parse_http_date(value: str) -> float | None:
     """Seconds since the epoch of an HTTP Date; cached, as responses share their second."""
+    return _parse_http_date(value) if len(value) <= 64 else None  # no HTTP date is longer
+
+
+@lru_cache(maxsize=256)
+def _parse_http_date(value: str) -> float | None:
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -15,11 +15,12 @@ import math
 import re
 from dataclasses import dataclass
 from dataclasses import field
-from functools import lru_cache
 from typing import Any
 
 import jwt
 
+from authdoctor.caches import MAX_CACHED_CHARS
+from authdoctor.caches import bounded_lru
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import Credential
 from authdoctor.facts.header import clear_header_cache
@@ -38,9 +39,6 @@ _RSA_BYTES = (128, 256, 384, 512)
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 # What `authdoctor redact` leaves of a signature: the claims stay readable for diagnosis.
 REDACTED_SIGNATURE = re.compile(r"\[redacted:[0-9a-f]{12}\]")
-DECODE_CACHE_SIZE = 4096
-# Longer tokens are decoded each time: 4096 cached megabyte tokens would be gigabytes.
-CACHED_TOKEN_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +117,8 @@ def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken
 
 
 def decode_token(token: str) -> DecodedToken:
-    """Decode once per distinct token (tokens up to CACHED_TOKEN_CHARS); never raises."""
-    return _decode_cached(token) if len(token) <= CACHED_TOKEN_CHARS else _decode(token)
+    """Decode once per distinct token (tokens up to MAX_CACHED_CHARS); never raises."""
+    return _decode_cached(token) if len(token) <= MAX_CACHED_CHARS else _decode(token)
 
 
 def _decode(token: str) -> DecodedToken:
@@ -200,13 +198,13 @@ def time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> 
     return facts
 
 
-_decode_cached = lru_cache(maxsize=DECODE_CACHE_SIZE)(_decode)
+_decode_cached = bounded_lru(_decode)
 
 
 def _static_facts(token: str) -> tuple[DecodedToken, dict[str, Any]]:
     """The facts that depend on the token alone, worked out once per distinct token (a
     session sends the same token many times). Callers copy the dict; they never change it."""
-    if len(token) <= CACHED_TOKEN_CHARS:
+    if len(token) <= MAX_CACHED_CHARS:
         return _static_facts_cached(token)
     return _token_alone(token)
 
@@ -245,13 +243,13 @@ def _token_alone(token: str) -> tuple[DecodedToken, dict[str, Any]]:
     return decoded, facts
 
 
-_static_facts_cached = lru_cache(maxsize=DECODE_CACHE_SIZE)(_token_alone)
+_static_facts_cached = bounded_lru(_token_alone)
 
 
 def clear_caches() -> None:
     """Forget every decoded token and header (benchmarks of the cold path; tests)."""
-    _decode_cached.cache_clear()
-    _static_facts_cached.cache_clear()
+    _decode_cached.clear()
+    _static_facts_cached.clear()
     clear_header_cache()
 
 
