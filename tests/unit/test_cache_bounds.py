@@ -21,6 +21,7 @@ from mitmproxy.test import tutils
 from authdoctor import caches
 from authdoctor.addon import AuthDoctor
 from authdoctor.facts import header
+from authdoctor.facts import response
 from authdoctor.facts import token
 from authdoctor.hosts import _is_loopback
 from authdoctor.signing_keys import _verify_cached
@@ -90,6 +91,7 @@ def test_a_hundred_thousand_tokens_leave_every_cache_at_its_bound(
             "decoded tokens": token._decode_cached.size(),
             "token facts": token._static_facts_cached.size(),
             "Authorization values": header._authorization_facts_cached.size(),
+            "WWW-Authenticate values": response._challenges_cached.size(),
             "signature verdicts": _verify_cached.size(),
             "loopback hosts": _is_loopback.size(),
             "hosts to profiles": len(doctor.settings._hosts),

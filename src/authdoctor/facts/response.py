@@ -10,6 +10,9 @@ from typing import Any
 
 from mitmproxy import http
 
+from authdoctor.caches import MAX_CACHED_CHARS
+from authdoctor.caches import bounded_lru
+from authdoctor.challenge import Challenge
 from authdoctor.challenge import bearer_challenge
 from authdoctor.challenge import parse_www_authenticate
 from authdoctor.deferred import Deferred
@@ -163,6 +166,17 @@ def response_facts(
     return facts
 
 
+def _challenges(values: tuple[str, ...]) -> tuple[Challenge, ...]:
+    """Parsed once per distinct header (servers repeat theirs); long ones each time.
+    Callers never change the challenges."""
+    if sum(map(len, values)) <= MAX_CACHED_CHARS:
+        return _challenges_cached(values)
+    return tuple(parse_www_authenticate(values))
+
+
+_challenges_cached = bounded_lru(lambda values: tuple(parse_www_authenticate(values)))
+
+
 def _error_facts(
     facts: dict[str, Any],
     status: int,
@@ -172,7 +186,7 @@ def _error_facts(
 ) -> ErrorBody | None:
     """The challenge, the error body and the error codes of a refusal, into `facts`; the
     parsed JSON error body, if any, is returned for its request id."""
-    challenges = parse_www_authenticate(headers.get("www-authenticate", ()))
+    challenges = _challenges(tuple(headers.get("www-authenticate", ())))
     if challenges:
         facts["response.challenge_schemes"] = [c.scheme for c in challenges]
         facts["response.auth_scheme"] = challenges[0].scheme
