@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -77,21 +78,43 @@ def measure(path: Path) -> tuple[float, float]:
     return float(seconds), float(mib)
 
 
-def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+@dataclass
+class OfflineRow:
+    suffix: str
+    flows: int
+    mib: float
+    seconds: float
+    peak_rss_mib: float
+    generated_s: float
+
+    @property
+    def flows_per_s(self) -> float:
+        return self.flows / self.seconds
+
+
+def measure_sizes(sizes: list[int]) -> list[OfflineRow]:
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
         for count in sizes:
             started = time.perf_counter()
             mitm, har = write_recordings(count, Path(folder))
             made = time.perf_counter() - started
             for path in (mitm, har):
-                seconds, mib = measure(path)
+                seconds, peak = measure(path)
                 size = path.stat().st_size / 2**20
-                print(
-                    f"{path.suffix:5} {count:7} flows ({size:6.1f} MiB): {count / seconds:7.0f} "
-                    f"flows/s, {seconds:6.1f} s, peak RSS {mib:6.1f} MiB "
-                    f"(generated in {made:.0f} s)"
-                )
+                rows.append(OfflineRow(path.suffix, count, size, seconds, peak, made))
+                path.unlink()
+    return rows
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    for row in measure_sizes(sizes):
+        print(
+            f"{row.suffix:5} {row.flows:7} flows ({row.mib:6.1f} MiB): {row.flows_per_s:7.0f} "
+            f"flows/s, {row.seconds:6.1f} s, peak RSS {row.peak_rss_mib:6.1f} MiB "
+            f"(generated in {row.generated_s:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

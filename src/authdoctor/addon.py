@@ -30,6 +30,7 @@ from authdoctor.configuration import load_configuration
 from authdoctor.errors import AuthDoctorError
 from authdoctor.facts import RequestSide
 from authdoctor.facts import request_side
+from authdoctor.hook_times import HookTimes
 from authdoctor.key_fetch import KeyFetcher
 from authdoctor.options import OPTIONS
 from authdoctor.options import ParsedOptions
@@ -75,6 +76,9 @@ class AuthDoctor:
         self.rejected_requests = RejectedRequestWatcher()
         self.sessions = SessionStore()
         self.key_fetcher = KeyFetcher()  # kept across reloads: its cache outlives a rules edit
+        self.hook_times = HookTimes.from_environment()  # for bench/: off unless asked
+        if self.hook_times is not None:
+            self.hook_times.install(self, ("request", "response", "error"))
 
     def load(self, loader: Loader) -> None:
         for name, typespec, default, help_text in OPTIONS:
@@ -126,6 +130,11 @@ class AuthDoctor:
         if self._watch_task is not None:
             self._watch_task.cancel()
             self._watch_task = None
+        if self.hook_times is not None:
+            try:
+                self.hook_times.write()
+            except OSError as e:
+                logger.error(f"authdoctor: hook times not written to {self.hook_times.path}: {e}")
 
     async def _watch(self) -> None:
         while True:

@@ -16,9 +16,11 @@ from pathlib import Path
 class ProxyProcess:
     """mitmweb / mitmdump with the addon, on loopback, its output drained in a thread."""
 
-    def __init__(self, command: list[str], cwd: Path | None = None) -> None:
+    def __init__(
+        self, command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env
         )
         self.port: int | None = None
         self.web_url: str | None = None
