@@ -24,8 +24,8 @@ from mitmproxy.log import ALERT
 from authdoctor.analysis import Analysis
 from authdoctor.analysis import analyze
 from authdoctor.analysis import is_relevant
+from authdoctor.annotate import FindingLog
 from authdoctor.annotate import annotate
-from authdoctor.annotate import log_line
 from authdoctor.configuration import load_configuration
 from authdoctor.errors import AuthDoctorError
 from authdoctor.facts import RequestSide
@@ -72,6 +72,7 @@ class AuthDoctor:
         self._failures_logged: set[str] = set()
         self._pending: dict[str, _Pending] = {}
         self.provisional_after_s = PROVISIONAL_AFTER_S
+        self.finding_log = FindingLog()
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
         self.sessions = SessionStore()
@@ -232,7 +233,7 @@ class AuthDoctor:
 
     def _annotate(self, flow: http.HTTPFlow, result: Analysis) -> None:
         annotate(flow, result.diagnosis, result.token_summary())
-        log_line(flow, result.diagnosis, result.facts["request.url"])
+        self.finding_log.log(flow, result.diagnosis, result.facts["request.url"])
 
     def _log_failure(self, flow: http.HTTPFlow, error: Exception) -> None:
         """Log a bug of ours once per place it happens. The exception's message is left out:

@@ -475,3 +475,28 @@ async def test_a_fast_response_cancels_the_provisional_step(doctor: AuthDoctor, 
     assert flow.metadata["authdoctor"]["provisional"] is False
     assert flow.marked == ":no_entry:"
     assert not doctor._pending
+
+
+# --- the event-log line of diagnosed flows ------------------------------------------------
+
+
+def test_repeats_of_one_finding_are_counted_not_logged(
+    doctor: AuthDoctor, rsa_key, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="authdoctor")
+    token = _token(rsa_key)
+    with taddons.context(doctor) as tctx:
+        tctx.configure(doctor, authdoctor_profile=["company-x"])
+        for offset in (0, 1, 2, 3, 61):  # four within a minute, then one after it
+            flow = _flow(token)
+            flow.request.timestamp_start = SENT + offset
+            _run_hooks(doctor, flow)
+            assert flow.metadata["authdoctor"]["cause"] == "token_expired"  # each annotated
+        other = _flow(token)
+        other.request.path = "/v2/policies"  # another request line: its own line
+        _run_hooks(doctor, other)
+    lines = [r.getMessage() for r in caplog.records if "[token-expired]" in r.getMessage()]
+    assert len(lines) == 3
+    assert "more like it" not in lines[0]
+    assert lines[1].endswith("[3 more like it since the last line]")
+    assert "/v2/policies" in lines[2] and "more like it" not in lines[2]
