@@ -33,8 +33,9 @@ class KindCost:
     mean_us: float
 
 
-def replay(flows_file: Path, profile: Path) -> list[KindCost]:
-    """CPU time (thread_time) of request + response hooks per flow, grouped by kind."""
+def replay(flows_file: Path, profile: Path) -> tuple[list[KindCost], str]:
+    """CPU time (thread_time) of request + response hooks per flow, grouped by kind; and
+    how many of the failing calls the replay diagnosed."""
     with flows_file.open("rb") as handle:
         flows = [f for f in io.FlowReader(handle).stream() if isinstance(f, http.HTTPFlow)]
     spent: dict[str, list[float]] = defaultdict(list)
@@ -58,10 +59,13 @@ def replay(flows_file: Path, profile: Path) -> list[KindCost]:
         finally:
             log.removeHandler(printer)
             log.setLevel(level)
+    failing = sum(1 for f in flows if f.response is not None and f.response.status_code >= 400)
+    diagnosed = sum(1 for f in flows if (f.metadata.get("authdoctor") or {}).get("cause"))
     every = [s for times in spent.values() for s in times]
     rows = [
         KindCost(kind, len(times), statistics.median(times) * 1e6, statistics.mean(times) * 1e6)
         for kind, times in sorted(spent.items(), key=lambda item: -statistics.mean(item[1]))
     ]
-    return [*rows, KindCost("all", len(every), statistics.median(every) * 1e6,
-                            statistics.mean(every) * 1e6)]  # fmt: skip
+    rows.append(KindCost("all", len(every), statistics.median(every) * 1e6,
+                         statistics.mean(every) * 1e6))  # fmt: skip
+    return rows, f"{diagnosed} flows diagnosed of {failing} failing calls"
