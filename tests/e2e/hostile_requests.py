@@ -13,6 +13,8 @@ import random
 from collections.abc import Callable
 from urllib.parse import quote
 
+from mitmproxy.net import encoding
+
 type Headers = list[tuple[bytes, bytes]]
 type Request = tuple[str, str, str, Headers, bytes, bool]
 
@@ -238,6 +240,16 @@ def _form(rng: random.Random) -> bytes:
     return body
 
 
+def _encoded(rng: random.Random, body: bytes, headers: Headers) -> bytes:
+    """Sometimes a Content-Encoding on the request body: right, wrong or a lie."""
+    if rng.random() < 0.8 or not body:
+        return body
+    actual = rng.choice(("gzip", "deflate", "br", "zstd"))
+    declared = rng.choice((actual, actual, "gzip", "identity, gzip", "x-unknown"))
+    headers.append((b"Content-Encoding", declared.encode()))
+    return encoding.encode(body, actual) if rng.random() < 0.8 else body
+
+
 def token_endpoint(rng: random.Random) -> Request:
     content_type = rng.choice(
         (
@@ -259,6 +271,7 @@ def token_endpoint(rng: random.Random) -> Request:
     else:
         body = _form(rng)
     headers: Headers = [(b"Content-Type", content_type)] if content_type else []
+    body = _encoded(rng, body, headers)
     if rng.random() < 0.5:
         credentials = base64.b64encode(api_key(rng).encode() + b":" + random_bytes(rng, 0, 40))
         headers.append((b"Authorization", b"Basic " + rng.choice((credentials, b"%%%", b""))))
@@ -280,6 +293,7 @@ def request_body(rng: random.Random) -> Request:
         (b"Content-Type", content_type),
         (b"Authorization", f"Bearer {jwt(rng)}".encode()),
     ]
+    body = _encoded(rng, body, headers)
     method = rng.choice(("POST", "PUT", "PATCH", "DELETE"))
     return "request_body", method, rng.choice(API_PATHS), headers, body, rng.random() < 0.3
 

@@ -98,6 +98,8 @@ def binary(rng: random.Random) -> Response:
 
 def compressed(rng: random.Random) -> Response:
     plain = json.dumps(_error_object(rng)).encode() * rng.choice((1, 100, 3000))
+    if rng.random() < 0.3:
+        plain = token_answer(rng)[3]
     actual = rng.choice(("gzip", "deflate", "br", "zstd"))
     body = encoding.encode(plain, actual)
     shape = rng.randrange(5)
