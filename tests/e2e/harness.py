@@ -22,12 +22,14 @@ CASE_HEADER = "X-Test-Case"
 
 @dataclass
 class Proxy:
-    """mitmdump -s addons/authdoctor.py on a loopback port, writing every flow to a file."""
+    """mitmdump -s addons/authdoctor.py on a loopback port, writing every flow to a file
+    (with_addon=False: the same mitmdump without it, to compare against)."""
 
     workdir: Path
     options: list[str]
     port: int = 0
     process: ProxyProcess | None = None
+    with_addon: bool = True
 
     @property
     def flows_file(self) -> Path:
@@ -38,9 +40,9 @@ class Proxy:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
+        addon = ["-s", str(REPO / "addons" / "authdoctor.py")] if self.with_addon else []
         return [
-            str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", "0",
-            "-s", str(REPO / "addons" / "authdoctor.py"),
+            str(MITMDUMP), "--listen-host", "127.0.0.1", "-p", "0", *addon,
             "--set", f"confdir={self.workdir / 'confdir'}",
             "-w", str(self.flows_file), *self.options,
         ]  # fmt: skip
