@@ -42,7 +42,9 @@ from authdoctor.sessions import SessionStore
 
 # Shapes that must not survive redaction: a signed JWT, Basic credentials, a bare bearer token.
 LEAK_SHAPES = (
-    re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.(?!A{16})[A-Za-z0-9_-]{16,}"),
+    re.compile(  # starting a base64url run: "eyJeyJeyJ…" would otherwise be quadratic
+        rb"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.(?!A{16})[A-Za-z0-9_-]{16,}"
+    ),
     re.compile(rb"(?i)authorization\W{1,6}basic [A-Za-z0-9+/]{12,}={0,2}"),
 )
 
