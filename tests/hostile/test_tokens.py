@@ -7,9 +7,13 @@ import math
 import re
 from typing import Any
 
+from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
+from mitmproxy import http
+from mitmproxy.test import tutils
 
+from authdoctor.contentview import render_token_view
 from authdoctor.facts.header import Credential
 from authdoctor.facts.token import decode_token
 from authdoctor.facts.token import time_facts
@@ -26,9 +30,14 @@ from tests.hostile.strategies import json_objects
 from tests.hostile.strategies import json_values
 from tests.hostile.strategies import jwts
 from tests.hostile.strategies import tokens
+from tests.hostile.strategies import wire
 
 SENT = 946681200.0  # tflow's request time
 FINGERPRINT = re.compile(r"sha256:[0-9a-f]{12}")
+# A JWT whose sub is a lone surrogate (the JSON escape "\ud800"): valid JSON, not valid text.
+SURROGATE_SUB = ".".join(
+    [b64url(json_bytes({"alg": "none"})), b64url(json_bytes({"sub": "\ud800"})), ""]
+)
 
 
 @given(tokens)
@@ -108,3 +117,24 @@ def test_a_lifetime_beyond_floats_is_left_out() -> None:
     assert facts["token.expired"] is False and facts["token.iat_in_future"] is False
     assert "token.lifetime_s" not in facts
     assert all(math.isfinite(facts[n]) for n in ("token.expires_in_s", "token.iat_ahead_s"))
+
+
+@given(jwts | tokens, st.none() | st.just({"findings": []}))
+@example(SURROGATE_SUB, None)
+def test_the_token_view_of_any_token(token: str, metadata: dict[str, Any] | None) -> None:
+    """mitmweb's authdoctor view: text it can send to a browser, or ValueError for no token."""
+    request = tutils.treq(headers=http.Headers([(b"Authorization", wire(f"Bearer {token}"))]))
+    try:
+        text = render_token_view(request, metadata)
+    except ValueError:
+        return
+    assert isinstance(text, str) and text.encode("utf-8")
+    assert decode_token(token).format != "jwt" or "claims:" in text
+
+
+@given(TIME_CLAIMS)
+def test_the_token_view_of_any_times(times: dict[str, Any]) -> None:
+    """Regression: exp NaN, infinite or 10**400 raised out of the view (human_duration)."""
+    token = f"{b64url(json_bytes({'alg': 'none'}))}.{b64url(json_bytes(times))}."
+    request = tutils.treq(headers=http.Headers([(b"Authorization", wire(f"Bearer {token}"))]))
+    assert render_token_view(request, None).startswith("token: jwt")
