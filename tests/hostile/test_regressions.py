@@ -15,6 +15,7 @@ from mitmproxy.test import tutils
 
 from authdoctor.analysis import analyze
 from authdoctor.annotate import annotate
+from authdoctor.bundle_command import leaks
 from authdoctor.facts.request import redacted_url
 from authdoctor.key_fetch import FetchError
 from authdoctor.key_fetch import FetchLimits
@@ -23,6 +24,7 @@ from authdoctor.key_fetch import fetch_key_set
 from authdoctor.key_fetch import url_problem
 from authdoctor.offline import ReadReport
 from authdoctor.offline import read_flows
+from authdoctor.recording_writer import write_har
 from authdoctor.redact import Redactor
 from tests.hostile import shipped
 from tests.hostile.strategies import b64url
@@ -141,3 +143,23 @@ def test_a_hostile_key_document_is_a_fetch_error(body: bytes, discovery: bool) -
         with pytest.raises(FetchError):
             fetch_key_set(RemoteKeys(server.url + "/doc", discovery), FetchLimits(timeout_s=5))
     assert url_problem("https://[x") == "not a valid URL"
+
+
+def test_a_flow_mitmproxy_cannot_write_as_har_is_left_out(tmp_path: Path) -> None:
+    """mitmproxy's HAR export raised ValueError for a host such as 'x]', and `redact x.har`
+    and `bundle` died with it."""
+    flows = [
+        tflow.tflow(req=tutils.treq(host=host), resp=tutils.tresp(status_code=401))
+        for host in ("x]", "api.xxx.com")
+    ]
+    path = tmp_path / "out.har"
+    assert write_har(path, flows, Redactor(key=b"k" * 32)) == 1
+    assert len(json.loads(path.read_text())["log"]["entries"]) == 1
+
+
+def test_the_leak_check_reads_secrets_that_are_not_utf8() -> None:
+    """A cookie or header value with bytes that are not UTF-8 became a replaced secret with
+    surrogate escapes, and the bundle's leak check raised UnicodeEncodeError on it."""
+    secret = "zQ7fK2pL\udcff\udcfe"
+    assert leaks(b"... zQ7fK2pL\xff\xfe ...", [secret]) == ["a redacted secret (10 characters)"]
+    assert leaks(b"nothing here", [secret, "lone \ud800 surrogate"]) == []
