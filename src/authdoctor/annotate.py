@@ -12,6 +12,7 @@ from mitmproxy import http
 
 from authdoctor.caches import remember
 from authdoctor.diagnosis import Diagnosis
+from authdoctor.unicode_text import valid_unicode
 
 logger = logging.getLogger("authdoctor")
 
@@ -53,9 +54,11 @@ def user_comment(comment: str) -> str:
 
 def annotate(flow: http.HTTPFlow, diagnosis: Diagnosis, token: dict | None = None) -> None:
     """Replace our previous annotation of this flow with this diagnosis."""
-    flow.metadata[METADATA_KEY] = diagnosis.as_metadata(token)
+    # Valid Unicode: a value from the wire may hold lone surrogates, which would make the
+    # flow impossible to save.
+    flow.metadata[METADATA_KEY] = valid_unicode(diagnosis.as_metadata(token))
     own = user_comment(flow.comment)
-    block = render_comment(diagnosis)
+    block = valid_unicode(render_comment(diagnosis))
     flow.comment = "\n\n".join(part for part in (own, block) if part)
     if flow.marked and flow.marked not in _OUR_MARKERS:
         return

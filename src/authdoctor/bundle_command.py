@@ -42,7 +42,9 @@ from authdoctor.sessions import SessionStore
 
 # Shapes that must not survive redaction: a signed JWT, Basic credentials, a bare bearer token.
 LEAK_SHAPES = (
-    re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.(?!A{16})[A-Za-z0-9_-]{16,}"),
+    re.compile(  # starting a base64url run: "eyJeyJeyJ…" would otherwise be quadratic
+        rb"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.(?!A{16})[A-Za-z0-9_-]{16,}"
+    ),
     re.compile(rb"(?i)authorization\W{1,6}basic [A-Za-z0-9+/]{12,}={0,2}"),
 )
 
@@ -72,10 +74,19 @@ def _fail(message: str) -> int:
 _JWT_CLAIMS_PART = re.compile(r"eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)?")
 
 
+def _raw(secret: str) -> bytes:
+    """The bytes a secret was read from: header bytes that are not UTF-8 come back as they
+    were (surrogateescape), a lone surrogate from a JSON escape as itself (surrogatepass)."""
+    try:
+        return secret.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return secret.encode("utf-8", "surrogatepass")
+
+
 def leaks(data: bytes, secrets: list[str]) -> list[str]:
     """What in `data` should not be there: replaced secrets or secret-shaped text."""
     checked = [s for s in secrets if not _JWT_CLAIMS_PART.fullmatch(s)]
-    found = [f"a redacted secret ({len(s)} characters)" for s in checked if s.encode() in data]
+    found = [f"a redacted secret ({len(s)} characters)" for s in checked if _raw(s) in data]
     found += [
         f"text shaped like {shape.pattern[:24]!r}…" for shape in LEAK_SHAPES if shape.search(data)
     ]

@@ -18,15 +18,21 @@ from authdoctor.facts.header import header_facts
 from authdoctor.facts.token import decode_token
 from authdoctor.timefmt import human_duration
 from authdoctor.timefmt import iso_utc
+from authdoctor.unicode_text import valid_unicode
 
 _TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time")
 
 
 def _claim_line(name: str, value: Any, now: float) -> str:
     if name in _TIME_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
-        delta = value - now
-        when = "after" if delta >= 0 else "before"
-        return f"  {name}: {value}  # {iso_utc(value)}, {human_duration(delta)} {when} the request"
+        try:
+            delta = value - now
+            when = "after" if delta >= 0 else "before"
+            return (
+                f"  {name}: {value}  # {iso_utc(value)}, {human_duration(delta)} {when} the request"
+            )
+        except (OverflowError, ValueError):  # NaN, infinite or past any float: no time to show
+            pass
     return f"  {name}: {json.dumps(value, ensure_ascii=False)}"
 
 
@@ -49,7 +55,7 @@ def render_token_view(request: http.Request, metadata: dict[str, Any] | None) ->
         lines.append("diagnosis:")
         for finding in metadata["findings"]:
             lines.append(f"  - {finding['severity']}: {finding['title']} [{finding['cause']}]")
-    return "\n".join(lines)
+    return valid_unicode("\n".join(lines))  # claims may hold lone surrogates: not sendable
 
 
 class TokenContentview(contentviews.Contentview):

@@ -69,7 +69,10 @@ class FetchError(Exception):
 
 def url_problem(url: str) -> str:
     """'' for an https URL (or plain http on loopback), else what is wrong with it."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. 'https://[x': a bracket that opens no IPv6 address
+        return "not a valid URL"
     if parts.scheme == "https" and parts.hostname:
         return ""
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
@@ -135,7 +138,7 @@ def _get_json(url: str, limits: FetchLimits, deadline: float) -> Any:
         raise FetchError(f"the connection failed: {type(e).__name__}") from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python allows
         raise FetchError("the answer is not JSON") from None
 
 

@@ -28,6 +28,7 @@ from authdoctor.ruleset import Ruleset
 from authdoctor.session_record import record
 from authdoctor.sessions import SessionStore
 from authdoctor.settings import Settings
+from authdoctor.unicode_text import valid_unicode
 
 
 class RecordingError(Exception):
@@ -75,8 +76,8 @@ _ENTRIES = "log.entries.item"
 
 def _har_entries(handle: BinaryIO) -> Iterator[Any]:
     """HAR entries one by one: ijson's fast C parser, and where a tool wrote text that is not
-    valid Unicode (lone surrogates from binary bodies), its pure-Python parser from there on,
-    with such characters replaced."""
+    valid Unicode (lone surrogates from binary bodies) or an integer past 64 bits (which the C
+    parser refuses), its pure-Python parser from there on, with such characters replaced."""
     start = handle.tell()
     done = 0
     try:
@@ -84,22 +85,12 @@ def _har_entries(handle: BinaryIO) -> Iterator[Any]:
             done += 1
             yield entry
         return
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, ijson.JSONError):  # JSON that is broken fails again below
         handle.seek(start)
     slow = ijson.get_backend("python")
     for index, entry in enumerate(slow.items(handle, _ENTRIES, use_float=True)):
         if index >= done:
-            yield _valid_unicode(entry)
-
-
-def _valid_unicode(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_valid_unicode(v) for v in value]
-    return value
+            yield valid_unicode(entry)
 
 
 def _har_flows(path: Path, handle: BinaryIO, report: ReadReport) -> Iterator[http.HTTPFlow]:

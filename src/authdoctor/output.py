@@ -9,6 +9,7 @@ from typing import Any
 
 from authdoctor.offline import Judged
 from authdoctor.timefmt import iso_utc
+from authdoctor.unicode_text import valid_unicode
 
 FORMATS = ("table", "json", "markdown")
 
@@ -17,16 +18,19 @@ def flow_record(judged: Judged) -> dict[str, Any]:
     """The JSON contract of DESIGN.md: one object per analysed flow."""
     flow, analysis = judged.flow, judged.analysis
     diagnosis = analysis.diagnosis
-    return {
-        "file": str(judged.file),
-        "time": iso_utc(flow.request.timestamp_start),
-        "method": flow.request.method,
-        "url": str(analysis.facts["request.url"]),
-        "status": flow.response.status_code if flow.response else None,
-        "cause": diagnosis.cause,
-        "severity": diagnosis.severity,
-        "findings": [f.as_dict() for f in diagnosis.findings],
-    }
+    # Valid Unicode: a URL or a claim from the wire may hold lone surrogates, unprintable.
+    return valid_unicode(
+        {
+            "file": str(judged.file),
+            "time": iso_utc(flow.request.timestamp_start),
+            "method": flow.request.method,
+            "url": str(analysis.facts["request.url"]),
+            "status": flow.response.status_code if flow.response else None,
+            "cause": diagnosis.cause,
+            "severity": diagnosis.severity,
+            "findings": [f.as_dict() for f in diagnosis.findings],
+        }
+    )
 
 
 def json_lines(results: Iterable[Judged]) -> Iterator[str]:

@@ -53,7 +53,8 @@ def write_flows(path: Path, flows: Iterable[http.HTTPFlow], redactor: Redactor) 
 
 
 def write_har(path: Path, flows: Iterable[http.HTTPFlow], redactor: Redactor) -> int:
-    """A redacted HAR 1.2 file with authdoctor's diagnosis on each entry; streamed."""
+    """A redacted HAR 1.2 file with authdoctor's diagnosis on each entry; streamed. A flow
+    whose URL mitmproxy cannot parse (a host such as 'x]') has no HAR entry and is left out."""
     maker = SaveHar()
     servers: set[Server] = set()
     creator = {"name": "authdoctor (mitmproxy HAR export)", "version": version.VERSION}
@@ -62,7 +63,10 @@ def write_har(path: Path, flows: Iterable[http.HTTPFlow], redactor: Redactor) ->
         handle.write('{"log": {"version": "1.2", "creator": ' + json.dumps(creator))
         handle.write(', "pages": [], "entries": [')
         for flow in flows:
-            entry = maker.flow_entry(flow, servers)
+            try:
+                entry = maker.flow_entry(flow, servers)
+            except ValueError:  # urlsplit: "Invalid IPv6 URL"
+                continue
             if METADATA_KEY in flow.metadata:
                 entry["comment"] = flow.comment
                 entry["_authdoctor"] = flow.metadata[METADATA_KEY]

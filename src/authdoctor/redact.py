@@ -82,7 +82,8 @@ _API_KEY = re.compile(
     r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|sk-[A-Za-z0-9_-]{20,}|whsec_[A-Za-z0-9]{16,}"
     r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|xox[abeprs]-[A-Za-z0-9-]{8,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----"
+    # up to the next BEGIN at most: a run of BEGINs without an END stays linear
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:(?!-----BEGIN ).)*?-----END [A-Z ]*PRIVATE KEY-----"
     r")",
     re.DOTALL,
 )
@@ -102,7 +103,8 @@ _SECRET_WORDS = re.compile(
 )
 _FORM_SHAPE = re.compile(rb"[\w.%+*~-]+=[^&\s]*(?:&[\w.%+*~-]+=[^&\s]*)*\s*")
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@]*)@")
-_WORD = re.compile(r"(\s*[\"'`<(]*)(.*?)([\"'`>),;]*\s*)", re.DOTALL)
+_OPENERS = "\"'`<("
+_CLOSERS = "\"'`>),;"
 
 
 class BodyDropped(Exception):
@@ -343,11 +345,9 @@ class Redactor:
     def _word(self, word: str) -> str:
         """One credential word: quotes and separators around it stay, the value goes (but a
         placeholder such as `undefined` is no secret, and the evidence of a client bug)."""
-        match = _WORD.fullmatch(word)
-        assert match is not None  # the pattern matches any string
-        core = match[2]
+        before, core, after = _split_word(word)
         keep = not core or core.lower() in PLACEHOLDER_TOKENS
-        return match[1] + (core if keep else self.token(core)) + match[3]
+        return before + (core if keep else self.token(core)) + after
 
     def _credential(self, value: str) -> str:
         """Scheme words stay (`Bearer `, `Basic `), every other word is replaced."""
@@ -510,6 +510,7 @@ class Redactor:
         redacted._backup = None  # the state before an edit: it still holds every secret
         authdoctor = redacted.metadata.get("authdoctor")
         redacted.metadata = {} if authdoctor is None else {"authdoctor": authdoctor}
+        self._learn(redacted)
         path = redacted.request.path
         if (new_path := self.url(path)) != path:
             redacted.request.path = new_path
@@ -521,6 +522,14 @@ class Redactor:
         if redacted.error is not None:
             redacted.error.msg = self.text(redacted.error.msg)
         return redacted
+
+    def _learn(self, flow: http.HTTPFlow) -> None:
+        """Meet the credentials of the headers and the URL before redacting anything, so an
+        echo that comes first (in the URL, in an earlier header) is known for one."""
+        for message in (flow.request, flow.response):
+            for name, value in message.headers.fields if message is not None else ():
+                self.header(_decode_header(name), _decode_header(value))
+        self.url(flow.request.path)
 
     def _headers(self, headers: http.Headers) -> None:
         headers.fields = tuple(
@@ -560,6 +569,14 @@ class Redactor:
         from authdoctor.redact_har import redact_har  # here: redact_har imports this module
 
         return redact_har(self, har)
+
+
+def _split_word(word: str) -> tuple[str, str, str]:
+    """(white space and opening quotes, the value, closing quotes and white space): with
+    string methods, as a regular expression for it backtracks quadratically on long runs."""
+    rest = word.lstrip().lstrip(_OPENERS)
+    core = rest.rstrip().rstrip(_CLOSERS)
+    return word[: len(word) - len(rest)], core, rest[len(core) :]
 
 
 def _secret_json_field(key: str, value: Any) -> bool:

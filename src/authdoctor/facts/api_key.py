@@ -94,11 +94,12 @@ KEY_KINDS: tuple[KeyKind, ...] = tuple(
 )
 _KIND_BY_FIRST_CHARS = {k.prefix[:2] for k in KEY_KINDS}
 # Key-shaped and JWT-shaped text inside a server's message (servers echo keys, sometimes
-# whole): kept to the prefix, so explanations can say "sk_test_…" and nothing more.
+# whole): kept to the prefix, so explanations can say "sk_test_…" and nothing more. A JWT
+# starts a run of base64url (no match starts inside one: "eyJeyJeyJ…" stays linear).
 _ECHOED_SECRET = re.compile(
     r"(?<![A-Za-z0-9])("
     + "|".join(re.escape(k.prefix) for k in KEY_KINDS)
-    + r")[A-Za-z0-9_*.\-]{4,}|eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_.\-]*"
+    + r")[A-Za-z0-9_*.\-]{4,}|(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_.\-]*"
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mitmproxy import http
+from mitmproxy.coretypes.multidict import MultiDict
 
 from authdoctor.caches import MAX_CACHED_CHARS
 from authdoctor.caches import bounded_lru
@@ -90,7 +91,8 @@ PLACEHOLDER_TOKENS = frozenset(
 KNOWN_SCHEMES = frozenset(
     {"bearer", "basic", "digest", "token", "jwt", "dpop", "negotiate", "ntlm", "hmac", "apikey"}
 )
-_JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
+# Possessive runs: "eyJ." and a long run that ends badly would backtrack quadratically.
+_JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*+\.[A-Za-z0-9_-]*+\.?[A-Za-z0-9_-]*+")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
@@ -160,10 +162,19 @@ def api_key_header(request: http.Request) -> tuple[str, str] | None:
     return None
 
 
+def query_of(request: http.Request) -> MultiDict[str, str]:
+    """The query parameters, read once; none when mitmproxy cannot parse the URL (a host
+    such as '[x' makes every access to request.query raise ValueError)."""
+    try:
+        return MultiDict(request.query.fields)
+    except ValueError:
+        return MultiDict()
+
+
 def _query_token(request: http.Request) -> tuple[str, str] | None:
     if "?" not in request.path:
         return None
-    query = request.query
+    query = query_of(request)
     for name in TOKEN_QUERY_PARAMS:
         if value := query.get(name):
             return name, value

@@ -10,6 +10,7 @@ from mitmproxy import http
 
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import TOKEN_QUERY_PARAMS
+from authdoctor.facts.header import query_of
 from authdoctor.hosts import is_loopback
 from authdoctor.timefmt import iso_utc
 
@@ -25,9 +26,10 @@ def redacted_url(request: http.Request) -> str:
     base = request.pretty_url.split("?", 1)[0]
     pairs = [
         (k, "REDACTED" if k.lower() in _SECRET_QUERY else v)
-        for k, v in request.query.items(multi=True)
+        for k, v in query_of(request).items(multi=True)
     ]
-    return f"{base}?{urlencode(pairs, safe=':/')}"
+    # surrogateescape: bytes that are not UTF-8 go back out as the %XX they came in as
+    return f"{base}?{urlencode(pairs, safe=':/', errors='surrogateescape')}"
 
 
 _TOKEN_PATH_ENDINGS = ("/token", "/oauth/token", "/oauth2/token", "/oauth2/v2.0/token")
@@ -67,7 +69,7 @@ def secret_query_params(request: http.Request) -> list[str]:
     lowered = query.lower()
     if not any(needle in lowered for needle in _URL_SECRET_NEEDLES):
         return []  # the common case, without parsing the query
-    return [name for name in request.query if name.lower() in _URL_SECRETS]
+    return [name for name in query_of(request) if name.lower() in _URL_SECRETS]
 
 
 def request_facts(request: http.Request, token_endpoints: Collection[str]) -> dict[str, Any]:

@@ -156,11 +156,11 @@ def response_facts(
     body = None
     if status >= 400 or "www-authenticate" in headers:  # an accepted call has no error to read
         body = _error_facts(facts, status, headers, response, profile)
-    if server := headers.get("server", ("",))[0][:MAX_SERVER].strip().lower():
+    if server := mask_echoed_secrets(headers.get("server", ("",))[0][:MAX_SERVER]).strip().lower():
         facts["response.server"] = server
     request_id = next((headers[h][0] for h in REQUEST_ID_HEADERS if h in headers), None)
     if request_id or (body and body.request_id):
-        facts["response.request_id"] = request_id or body.request_id
+        facts["response.request_id"] = mask_echoed_secrets(request_id or body.request_id)
     facts.update(_clock_facts(headers.get("date", [None])[0], response, request, leeway))
     facts["response.summary"] = Deferred(_summary, facts)
     return facts
@@ -196,12 +196,13 @@ def _error_facts(
     body = parse_error_body(raw, content_type)
     plain = plain_text_error(raw, content_type) if body is None else None
     challenge_error = bearer.param("error") if bearer else None
+    # What the server wrote is shown in explanations: a key or JWT it quotes is cut short.
     if bearer and (realm := bearer.param("realm")):
-        facts["response.realm"] = realm
+        facts["response.realm"] = mask_echoed_secrets(realm)
     if bearer and challenge_error == "insufficient_scope" and (scope := bearer.param("scope")):
         facts["response.challenge_scope"] = scope.split()
     if (error := _auth_error(challenge_error, body, profile)) is not None:
-        facts["response.auth_error"] = error
+        facts["response.auth_error"] = mask_echoed_secrets(error)
         # RFC 6750 section 3.1: a malformed auth request is answered 400 invalid_request.
         facts["response.auth_failed"] |= status == 400 and error == "invalid_request"
     described = (bearer.param("error_description") if bearer else None, body and body.description)
@@ -210,10 +211,10 @@ def _error_facts(
         facts["response.error_description"] = texts[0]
         facts["response.error_text"] = " | ".join(texts).lower()
     if body and body.code:
-        facts["response.error_code"] = body.code
+        facts["response.error_code"] = mask_echoed_secrets(body.code)
     elif amzn_type := headers.get("x-amzn-errortype"):
         # AWS (API Gateway, Cognito) names the error in a header: "NotAuthorizedException:..."
-        facts["response.error_code"] = amzn_type[0].partition(":")[0].strip()
+        facts["response.error_code"] = mask_echoed_secrets(amzn_type[0].partition(":")[0].strip())
     # AWS APIs (Cognito's user pool API) answer a rejected token with 400 NotAuthorizedException.
     if status == 400 and facts.get("response.error_code") == "NotAuthorizedException":
         facts["response.auth_failed"] = True

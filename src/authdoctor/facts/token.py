@@ -151,7 +151,11 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (JSON allows 1e400 written out)
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _as_list(value: Any) -> list[str]:
@@ -192,7 +196,7 @@ def time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> 
         facts["token.iat_ahead_s"] = int(iat - now)
         facts["token.iat_in_future"] = iat > now + leeway
         facts["token.iat_ahead"] = Deferred(human_duration, iat - now)
-        if exp is not None:
+        if exp is not None and math.isfinite(exp - iat):  # 1e308 - -1e308 is not
             facts["token.lifetime"] = Deferred(human_duration, exp - iat)
             facts["token.lifetime_s"] = int(exp - iat)
     return facts

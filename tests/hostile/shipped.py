@@ -1,0 +1,27 @@
+"""The shipped rules and every shipped profile, loaded once: hostile input meets all of them.
+
+Plain cached functions rather than fixtures, so that Hypothesis, which prints every argument
+of a failing example, prints the example and not the whole rule set.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from authdoctor.paths import default_rule_packs
+from authdoctor.profiles import load_profiles
+from authdoctor.profiles import with_provider_profiles
+from authdoctor.ruleset import Ruleset
+from authdoctor.ruleset import load_ruleset
+from authdoctor.settings import Settings
+
+
+@cache
+def rules() -> Ruleset:
+    return load_ruleset(default_rule_packs())
+
+
+@cache
+def settings() -> Settings:
+    """Company X plus the identity-provider profiles, as `./run proxy` loads them."""
+    return Settings(profiles=with_provider_profiles(load_profiles(["company-x"])))
