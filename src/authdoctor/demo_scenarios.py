@@ -115,6 +115,10 @@ def run_scenarios(client: Client) -> list[str]:
     _replayed(client, fresh["refresh_token"])
     played += ["refresh (rotates the refresh token)", "rotated refresh token replayed"]
     get("token about to expire", _bearer(p.mint(lifetime=120)))
+    signed_in = client.token("sign-in (openid: an ID token too)", scope="openid read")
+    played.append("sign-in (openid: an ID token too)")
+    get("ID token sent as the access token", _bearer(signed_in["id_token"]))
+    get("refresh token used as access token", _bearer(signed_in["refresh_token"]))
     return played
 
 

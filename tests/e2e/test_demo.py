@@ -31,6 +31,8 @@ EXPECTED = {
     "revoked client credentials": "error: client_credentials_invalid",
     "rotated refresh token replayed": "error: refresh_token_invalid",
     "token about to expire": "warning: token_expiring_soon",
+    "ID token sent as the access token": "error: wrong_token_type",
+    "refresh token used as access token": "error: wrong_token_type",
 }
 
 
