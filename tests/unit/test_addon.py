@@ -444,13 +444,19 @@ def test_rejected_request_is_explained_without_repeating_the_line(monkeypatch, c
 # --- the provisional annotation of slow responses ---------------------------------------
 
 
+def _sent_and_waiting(doctor: AuthDoctor, rsa_key) -> tuple[http.HTTPFlow, http.Response]:
+    """A failing request through the request hook, with its response held back."""
+    doctor.provisional_after_s = 0.05
+    flow = _flow(_token(rsa_key))
+    response, flow.response = flow.response, None
+    doctor.request(flow)
+    return flow, response
+
+
 async def test_a_slow_response_is_judged_on_the_request_first(doctor: AuthDoctor, rsa_key) -> None:
     with taddons.context(doctor) as tctx:
         tctx.configure(doctor, authdoctor_profile=["company-x"])
-        doctor.provisional_after_s = 0.05
-        flow = _flow(_token(rsa_key))
-        response, flow.response = flow.response, None
-        doctor.request(flow)
+        flow, response = _sent_and_waiting(doctor, rsa_key)
         assert "authdoctor" not in flow.metadata  # nothing judged twice for fast answers
         await asyncio.sleep(0.3)
         assert flow.marked == ":hourglass:"
@@ -465,10 +471,7 @@ async def test_a_slow_response_is_judged_on_the_request_first(doctor: AuthDoctor
 async def test_a_fast_response_cancels_the_provisional_step(doctor: AuthDoctor, rsa_key) -> None:
     with taddons.context(doctor) as tctx:
         tctx.configure(doctor, authdoctor_profile=["company-x"])
-        doctor.provisional_after_s = 0.05
-        flow = _flow(_token(rsa_key))
-        response, flow.response = flow.response, None
-        doctor.request(flow)
+        flow, response = _sent_and_waiting(doctor, rsa_key)
         flow.response = response
         doctor.response(flow)
         await asyncio.sleep(0.3)  # the timer would have fired by now
