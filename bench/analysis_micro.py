@@ -25,8 +25,8 @@ from mitmproxy.test import taddons
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
+from authdoctor import caches
 from authdoctor.addon import AuthDoctor
-from authdoctor.facts.token import clear_caches
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 BODY_401 = (
@@ -103,7 +103,7 @@ def run(
                 "scope": token(now, 3 * n + 2, scope="read"),
             }  # fmt: skip
             flows += [flow(kind, i, tokens) for kind in kinds]
-        clear_caches()
+        caches.clear_all()
         # As in the proxy: the request hook runs before the response exists.
         responses = [f.response for f in flows]
         for f in flows:

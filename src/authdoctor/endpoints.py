@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
-from authdoctor.caches import remember
+from authdoctor.caches import remembered
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -90,10 +90,7 @@ class EndpointTable:
         """The most specific entry for this request, or None."""
         if not self.endpoints:
             return None
-        key = (method, path)
-        if key in self._cache:
-            return self._cache[key]
-        return remember(self._cache, key, self._lookup(method, path))
+        return remembered(self._cache, (method, path), lambda: self._lookup(method, path))
 
     def _lookup(self, method: str, path: str) -> Endpoint | None:
         parts = _split(path)

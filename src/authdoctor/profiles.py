@@ -19,7 +19,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from authdoctor.caches import remember
+from authdoctor.caches import remembered
 from authdoctor.endpoints import EndpointError
 from authdoctor.endpoints import EndpointTable
 from authdoctor.errors import LoadError
@@ -86,9 +86,6 @@ def _host_pattern(name: str) -> re.Pattern[str]:
     return _HOST_PATTERNS[name]
 
 
-_UNSEEN = object()
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     id: str
@@ -112,10 +109,11 @@ class Profile:
         return next((e for e in self.environments if e.serves(host, port)), None)
 
     def environment_of_issuer(self, issuer: str) -> Environment | None:
-        if (known := self._by_issuer.get(issuer, _UNSEEN)) is not _UNSEEN:
-            return known  # type: ignore[return-value]
-        found = next((e for e in self.environments if e.issues(issuer)), None)
-        return remember(self._by_issuer, issuer, found)
+        return remembered(
+            self._by_issuer,
+            issuer,
+            lambda: next((e for e in self.environments if e.issues(issuer)), None),
+        )
 
 
 def _resolve(name: str, relative_to: Path | None = None) -> Path:

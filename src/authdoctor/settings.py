@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
-from authdoctor.caches import remember
+from authdoctor.caches import remembered
 from authdoctor.key_fetch import KeyFetcher
 from authdoctor.profiles import Environment
 from authdoctor.profiles import Profile
@@ -14,7 +14,6 @@ from authdoctor.profiles import profile_for_issuer
 
 DEFAULT_LEEWAY_S = 30
 DEFAULT_REFRESH_WINDOW_S = 300  # the runbook: refresh 5 minutes before expiration
-_UNSEEN = object()
 
 type Match = tuple[Profile, Environment] | None
 
@@ -31,14 +30,9 @@ class Settings:
 
     def profile_for(self, host: str, port: int) -> Match:
         """The profile and environment serving host:port, remembered per address (bounded)."""
-        key = (host, port)
-        if (known := self._hosts.get(key, _UNSEEN)) is not _UNSEEN:
-            return known  # type: ignore[return-value]
-        return remember(self._hosts, key, profile_for(self.profiles, host, port))
+        return remembered(self._hosts, (host, port), lambda: profile_for(self.profiles, host, port))
 
     def profile_for_issuer(self, issuer: str) -> Match:
         """The one profile whose issuers include this one (None if none or several),
         remembered per issuer (bounded)."""
-        if (known := self._issuers.get(issuer, _UNSEEN)) is not _UNSEEN:
-            return known  # type: ignore[return-value]
-        return remember(self._issuers, issuer, profile_for_issuer(self.profiles, issuer))
+        return remembered(self._issuers, issuer, lambda: profile_for_issuer(self.profiles, issuer))

@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from authdoctor.caches import MAX_CACHED_CHARS
 from authdoctor.caches import bounded_lru
 from authdoctor.errors import LoadError
 
@@ -128,15 +127,9 @@ def hmac_key_set(secret: bytes, source: str) -> KeySet:
     return KeySet(source, (SigningKey(None, HMAC_ALGORITHMS, secret),))
 
 
+@bounded_lru(length=lambda token, *_: len(token))
 def verify_signature(token: str, key_sets: tuple[KeySet, ...], kid: str | None, alg: str) -> str:
-    """The signature verdict for this token under all these keys (remembered for tokens up
-    to MAX_CACHED_CHARS); never raises."""
-    if len(token) <= MAX_CACHED_CHARS:
-        return _verify_cached(token, key_sets, kid, alg)
-    return _verify(token, key_sets, kid, alg)
-
-
-def _verify(token: str, key_sets: tuple[KeySet, ...], kid: str | None, alg: str) -> str:
+    """The signature verdict for this token under all these keys; never raises."""
     verdict, candidates = _for_token(key_sets, kid, alg)
     if verdict != "ok":
         return verdict
@@ -151,6 +144,3 @@ def _verify(token: str, key_sets: tuple[KeySet, ...], kid: str | None, alg: str)
         except (jwt.PyJWTError, ValueError, TypeError):
             return "invalid"
     return "invalid"
-
-
-_verify_cached = bounded_lru(_verify)

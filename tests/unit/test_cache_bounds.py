@@ -24,7 +24,7 @@ from authdoctor.facts import header
 from authdoctor.facts import response
 from authdoctor.facts import token
 from authdoctor.hosts import _is_loopback
-from authdoctor.signing_keys import _verify_cached
+from authdoctor.signing_keys import verify_signature
 
 DISTINCT = 100_000
 ENTRIES = 500
@@ -88,11 +88,11 @@ def test_a_hundred_thousand_tokens_leave_every_cache_at_its_bound(
 
         company_x = doctor.settings.profiles[0]
         sizes = {
-            "decoded tokens": token._decode_cached.size(),
-            "token facts": token._static_facts_cached.size(),
-            "Authorization values": header._authorization_facts_cached.size(),
-            "WWW-Authenticate values": response._challenges_cached.size(),
-            "signature verdicts": _verify_cached.size(),
+            "decoded tokens": token.decode_token.size(),
+            "token facts": token._static_facts.size(),
+            "Authorization values": header._authorization_facts.size(),
+            "WWW-Authenticate values": response._challenges.size(),
+            "signature verdicts": verify_signature.size(),
             "loopback hosts": _is_loopback.size(),
             "hosts to profiles": len(doctor.settings._hosts),
             "issuers to profiles": len(doctor.settings._issuers),
@@ -116,7 +116,7 @@ def test_the_cache_bound_is_an_option_checked_like_the_others(doctor: AuthDoctor
     with taddons.context(doctor) as tctx:
         tctx.configure(doctor, authdoctor_cache_entries="64")
         assert caches.entries() == 64
-        assert token._decode_cached._cached.cache_info().maxsize == 64
+        assert token.decode_token._cached.cache_info().maxsize == 64
         with pytest.raises(Exception, match="authdoctor_cache_entries must be"):
             doctor._running = True
             tctx.configure(doctor, authdoctor_cache_entries="0")

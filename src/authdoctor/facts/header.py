@@ -14,7 +14,6 @@ from typing import Any
 from mitmproxy import http
 from mitmproxy.coretypes.multidict import MultiDict
 
-from authdoctor.caches import MAX_CACHED_CHARS
 from authdoctor.caches import bounded_lru
 
 # Header names people use by mistake instead of Authorization (misspellings, custom names).
@@ -191,9 +190,7 @@ def header_facts(
         "request.auth_header_count": len(values),
     }
     if values:
-        cached = sum(map(len, values)) <= MAX_CACHED_CHARS
-        read = _authorization_facts_cached if cached else _authorization_facts
-        known, credential = read(tuple(values), strict_bearer_case)
+        known, credential = _authorization_facts(tuple(values), strict_bearer_case)
         facts.update(known)
         return facts, credential
     if alt := _alt_header(request):
@@ -232,6 +229,7 @@ def _split_scheme(value: str) -> tuple[str, str]:
     return "", value
 
 
+@bounded_lru(length=lambda values, _strict: sum(map(len, values)))
 def _authorization_facts(
     values: tuple[str, ...], strict_bearer_case: bool
 ) -> tuple[dict[str, Any], Credential]:
@@ -263,10 +261,3 @@ def _authorization_facts(
         and "request.token_placeholder" not in facts
     )
     return facts, Credential(_clean_token(token), "authorization")
-
-
-_authorization_facts_cached = bounded_lru(_authorization_facts)
-
-
-def clear_header_cache() -> None:
-    _authorization_facts_cached.clear()

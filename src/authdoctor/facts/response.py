@@ -10,7 +10,6 @@ from typing import Any
 
 from mitmproxy import http
 
-from authdoctor.caches import MAX_CACHED_CHARS
 from authdoctor.caches import bounded_lru
 from authdoctor.challenge import Challenge
 from authdoctor.challenge import bearer_challenge
@@ -166,15 +165,11 @@ def response_facts(
     return facts
 
 
+@bounded_lru(length=lambda values: sum(map(len, values)))
 def _challenges(values: tuple[str, ...]) -> tuple[Challenge, ...]:
-    """Parsed once per distinct header (servers repeat theirs); long ones each time.
-    Callers never change the challenges."""
-    if sum(map(len, values)) <= MAX_CACHED_CHARS:
-        return _challenges_cached(values)
+    """Parsed once per distinct header (servers repeat theirs). Callers never change the
+    challenges."""
     return tuple(parse_www_authenticate(values))
-
-
-_challenges_cached = bounded_lru(lambda values: tuple(parse_www_authenticate(values)))
 
 
 def _error_facts(

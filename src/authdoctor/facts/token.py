@@ -19,11 +19,9 @@ from typing import Any
 
 import jwt
 
-from authdoctor.caches import MAX_CACHED_CHARS
 from authdoctor.caches import bounded_lru
 from authdoctor.deferred import Deferred
 from authdoctor.facts.header import Credential
-from authdoctor.facts.header import clear_header_cache
 from authdoctor.facts.header import looks_like_jwt
 from authdoctor.facts.token_kind import kind_facts
 from authdoctor.timefmt import human_duration
@@ -116,12 +114,9 @@ def _malformed(token: str, reason: str, truncated: bool = False) -> DecodedToken
     )
 
 
+@bounded_lru(length=len)
 def decode_token(token: str) -> DecodedToken:
-    """Decode once per distinct token (tokens up to MAX_CACHED_CHARS); never raises."""
-    return _decode_cached(token) if len(token) <= MAX_CACHED_CHARS else _decode(token)
-
-
-def _decode(token: str) -> DecodedToken:
+    """Decode once per distinct token; never raises."""
     if not looks_like_jwt(token):
         return DecodedToken("opaque", fingerprint(token), len(token))
     segments = token.split(".")
@@ -202,18 +197,10 @@ def time_facts(claims: dict[str, Any], now: float, leeway: int, window: int) -> 
     return facts
 
 
-_decode_cached = bounded_lru(_decode)
-
-
+@bounded_lru(length=len)
 def _static_facts(token: str) -> tuple[DecodedToken, dict[str, Any]]:
     """The facts that depend on the token alone, worked out once per distinct token (a
     session sends the same token many times). Callers copy the dict; they never change it."""
-    if len(token) <= MAX_CACHED_CHARS:
-        return _static_facts_cached(token)
-    return _token_alone(token)
-
-
-def _token_alone(token: str) -> tuple[DecodedToken, dict[str, Any]]:
     decoded = decode_token(token)
     facts: dict[str, Any] = {
         "token.present": True,
@@ -245,16 +232,6 @@ def _token_alone(token: str) -> tuple[DecodedToken, dict[str, Any]]:
         facts["token.app_roles"] = [str(r) for r in roles]
     facts.update(kind_facts(header, claims))
     return decoded, facts
-
-
-_static_facts_cached = bounded_lru(_token_alone)
-
-
-def clear_caches() -> None:
-    """Forget every decoded token and header (benchmarks of the cold path; tests)."""
-    _decode_cached.clear()
-    _static_facts_cached.clear()
-    clear_header_cache()
 
 
 def token_facts(
