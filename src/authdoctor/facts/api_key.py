@@ -32,6 +32,8 @@ class KeyKind:
     note: str = ""
 
 
+PUBLISHABLE_NOTE = "publishable keys only work in Stripe.js and the mobile SDKs"
+
 # Longest prefixes first, so "sk-proj-" wins over "sk-" and "github_pat_" is not "gh...".
 KEY_KINDS: tuple[KeyKind, ...] = tuple(
     sorted(
@@ -46,7 +48,7 @@ KEY_KINDS: tuple[KeyKind, ...] = tuple(
                 "Stripe",
                 "Stripe publishable key",
                 "live",
-                "publishable keys only work in Stripe.js and the mobile SDKs",
+                PUBLISHABLE_NOTE,
             ),
             KeyKind(
                 "pk_test_",
@@ -54,7 +56,7 @@ KEY_KINDS: tuple[KeyKind, ...] = tuple(
                 "Stripe",
                 "Stripe publishable key",
                 "test",
-                "publishable keys only work in Stripe.js and the mobile SDKs",
+                PUBLISHABLE_NOTE,
             ),
             KeyKind("ghp_", "github_pat", "GitHub", "GitHub personal access token (classic)"),
             KeyKind(
