@@ -25,8 +25,8 @@ from mitmproxy.test import taddons
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor import caches
-from authdoctor.addon import AuthDoctor
+from authdoctor.live.addon import AuthDoctor
+from authdoctor.util import caches
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 BODY_401 = (

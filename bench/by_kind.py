@@ -20,7 +20,7 @@ from mitmproxy import http
 from mitmproxy import io
 from mitmproxy.addons.termlog import TermLogHandler
 
-from authdoctor.addon import AuthDoctor
+from authdoctor.live.addon import AuthDoctor
 
 KIND_HEADER = "X-Bench-Kind"
 

@@ -33,9 +33,9 @@ import by_kind
 import loopback
 from mitmproxy.certs import CertStore
 
-from authdoctor.hook_times import ENV_VAR
-from authdoctor.hook_times import HookTimes
-from authdoctor.proxy_process import ProxyProcess
+from authdoctor.cli.proxy_process import ProxyProcess
+from authdoctor.live.hook_times import ENV_VAR
+from authdoctor.live.hook_times import HookTimes
 from authdoctor.sandbox import Sandbox
 from authdoctor.sandbox.profile import write_sandbox_profile
 from authdoctor.sandbox.ratelimit import RateCounter

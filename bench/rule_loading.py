@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 CHILD = """
 import json, time
-from authdoctor.paths import default_rule_packs
-from authdoctor.profiles import load_profiles, with_provider_profiles
-from authdoctor.ruleset import load_ruleset
+from authdoctor.util.paths import default_rule_packs
+from authdoctor.profiles.profile import load_profiles, with_provider_profiles
+from authdoctor.engine.rules.ruleset import load_ruleset
 start = time.perf_counter()
 ruleset = load_ruleset(default_rule_packs())
 loaded = time.perf_counter()

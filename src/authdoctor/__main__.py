@@ -2,6 +2,6 @@
 
 import sys
 
-from authdoctor.cli import main
+from authdoctor.cli.main import main
 
 sys.exit(main())

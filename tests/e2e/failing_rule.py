@@ -15,7 +15,7 @@ from typing import Any
 from mitmproxy import ctx
 from mitmproxy import http
 
-from authdoctor.ruleset import Ruleset
+from authdoctor.engine.rules.ruleset import Ruleset
 
 FAILING_PATH = "/v2/devices/boom-"
 RULE_ID = "never-harm-failing"

@@ -13,7 +13,7 @@ from pathlib import Path
 from mitmproxy import http
 from mitmproxy import io
 
-from authdoctor.proxy_process import ProxyProcess
+from authdoctor.cli.proxy_process import ProxyProcess
 
 REPO = Path(__file__).resolve().parents[2]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")

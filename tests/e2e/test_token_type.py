@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from authdoctor.facts.token import fingerprint
+from authdoctor.engine.facts.token import fingerprint
 from authdoctor.sandbox import Sandbox
 from tests.e2e.harness import Proxy
 from tests.e2e.test_sessions import Client

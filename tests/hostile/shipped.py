@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from authdoctor.paths import default_rule_packs
-from authdoctor.profiles import load_profiles
-from authdoctor.profiles import with_provider_profiles
-from authdoctor.ruleset import Ruleset
-from authdoctor.ruleset import load_ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.rules.ruleset import load_ruleset
+from authdoctor.engine.settings import Settings
+from authdoctor.profiles.profile import load_profiles
+from authdoctor.profiles.profile import with_provider_profiles
+from authdoctor.util.paths import default_rule_packs
 
 
 @cache

@@ -24,11 +24,11 @@ from mitmproxy import http
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.deferred import Deferred
-from authdoctor.facts.catalogue import CATALOGUE
-from authdoctor.facts.catalogue import PYTHON_TYPES
-from authdoctor.facts.header import KNOWN_SCHEMES
-from authdoctor.redact import zstd
+from authdoctor.engine.facts.catalogue import CATALOGUE
+from authdoctor.engine.facts.catalogue import PYTHON_TYPES
+from authdoctor.engine.facts.header import KNOWN_SCHEMES
+from authdoctor.redaction.redactor import zstd
+from authdoctor.util.deferred import Deferred
 
 TOKEN_CHARS = string.ascii_letters + string.digits + "-._~+/="
 B64URL_CHARS = string.ascii_letters + string.digits + "-_"

@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.challenge import Challenge
-from authdoctor.challenge import parse_www_authenticate
-from authdoctor.errorbody import MAX_FIELD
-from authdoctor.errorbody import ErrorBody
-from authdoctor.errorbody import parse_error_body
-from authdoctor.facts.response import bounded_body
-from authdoctor.facts.response import parse_http_date
-from authdoctor.facts.response import response_facts
-from authdoctor.plainbody import MAX_PLAIN
-from authdoctor.plainbody import plain_text_error
+from authdoctor.engine.facts.response import bounded_body
+from authdoctor.engine.facts.response import parse_http_date
+from authdoctor.engine.facts.response import response_facts
+from authdoctor.wire.challenge import Challenge
+from authdoctor.wire.challenge import parse_www_authenticate
+from authdoctor.wire.error_body import MAX_FIELD
+from authdoctor.wire.error_body import ErrorBody
+from authdoctor.wire.error_body import parse_error_body
+from authdoctor.wire.plain_body import MAX_PLAIN
+from authdoctor.wire.plain_body import plain_text_error
 from tests.hostile.strategies import CONTENT_TYPES
 from tests.hostile.strategies import any_text
 from tests.hostile.strategies import assert_declared

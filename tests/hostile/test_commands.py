@@ -17,7 +17,7 @@ from mitmproxy import io as mitm_io
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.cli import main
+from authdoctor.cli.main import main
 from tests.hostile.strategies import b64url
 from tests.hostile.strategies import flows
 from tests.hostile.strategies import json_bytes

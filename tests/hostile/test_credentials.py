@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.facts.api_key import KEY_KINDS
-from authdoctor.facts.api_key import api_key_facts
-from authdoctor.facts.api_key import github_scope_facts
-from authdoctor.facts.api_key import key_kind
-from authdoctor.facts.api_key import mask_echoed_secrets
-from authdoctor.facts.header import Credential
-from authdoctor.facts.header import header_facts
+from authdoctor.engine.facts.api_key import KEY_KINDS
+from authdoctor.engine.facts.api_key import api_key_facts
+from authdoctor.engine.facts.api_key import github_scope_facts
+from authdoctor.engine.facts.api_key import key_kind
+from authdoctor.engine.facts.api_key import mask_echoed_secrets
+from authdoctor.engine.facts.header import Credential
+from authdoctor.engine.facts.header import header_facts
 from tests.hostile.strategies import B64URL_CHARS
 from tests.hostile.strategies import TOKEN_CHARS
 from tests.hostile.strategies import assert_declared

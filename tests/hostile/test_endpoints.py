@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authdoctor.endpoints import Endpoint
-from authdoctor.endpoints import EndpointError
-from authdoctor.endpoints import EndpointTable
+from authdoctor.profiles.endpoints import Endpoint
+from authdoctor.profiles.endpoints import EndpointError
+from authdoctor.profiles.endpoints import EndpointTable
 from tests.hostile.strategies import hostile_text
 from tests.hostile.strategies import json_values
 

@@ -16,11 +16,11 @@ from mitmproxy import io as mitm_io
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.annotate import render_comment
-from authdoctor.session_record import record
-from authdoctor.sessions import SessionStore
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.annotate import render_comment
+from authdoctor.engine.session_record import record
+from authdoctor.engine.sessions import SessionStore
 from tests.hostile import shipped
 from tests.hostile.strategies import B64URL_CHARS
 from tests.hostile.strategies import assert_declared

@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mitmproxy import io as mitm_io
 
-from authdoctor.offline import ReadReport
-from authdoctor.offline import RecordingError
-from authdoctor.offline import judge
-from authdoctor.offline import read_flows
-from authdoctor.redact import Redactor
-from authdoctor.sessions import SessionStore
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.recordings.reading import ReadReport
+from authdoctor.recordings.reading import RecordingError
+from authdoctor.recordings.reading import judge
+from authdoctor.recordings.reading import read_flows
+from authdoctor.redaction.redactor import Redactor
 from tests.hostile import shipped
 from tests.hostile.strategies import B64URL_CHARS
 from tests.hostile.strategies import CONTENT_TYPES

@@ -25,21 +25,21 @@ from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
 import authdoctor
-from authdoctor import bundle_command
-from authdoctor import redact
-from authdoctor import report
-from authdoctor import templates
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.annotate import render_comment
-from authdoctor.facts import api_key
-from authdoctor.facts import header
-from authdoctor.facts import token
-from authdoctor.offline import Judged
-from authdoctor.redact import Redactor
+from authdoctor.cli.main import bundle_command
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.annotate import render_comment
+from authdoctor.engine.facts import api_key
+from authdoctor.engine.facts import header
+from authdoctor.engine.facts import token
+from authdoctor.engine.rules import templates
+from authdoctor.engine.session_record import record
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.recordings.reading import Judged
+from authdoctor.redaction import redactor as redact
+from authdoctor.redaction.redactor import Redactor
+from authdoctor.report import report
 from authdoctor.sandbox import api as sandbox_api
-from authdoctor.session_record import record
-from authdoctor.sessions import SessionStore
 from tests.hostile import shipped
 from tests.hostile.strategies import CPU_BUDGET_S
 from tests.hostile.strategies import b64url
@@ -61,86 +61,91 @@ SEEN = _seen_redactor()
 
 # Each regular expression and the shapes that are worst for it; the key names where it is.
 PATTERNS: dict[str, list[tuple[Callable[[Any], Any], Any]]] = {
-    "facts/header.py:_JWT_SHAPE": [
+    "engine/facts/header.py:_JWT_SHAPE": [
         (header._JWT_SHAPE.fullmatch, "eyJ." + "a" * MIB + "!"),
         (header._JWT_SHAPE.fullmatch, "eyJ" + "a" * MIB + "." + "b" * MIB + "!"),
     ],
-    "facts/header.py:_TOKEN_CHARS": [(header._TOKEN_CHARS.fullmatch, "a" * MIB + "=" * MIB + "!")],
-    "facts/token.py:_BASE64URL": [(token._BASE64URL.fullmatch, "a" * MIB + "!")],
-    "facts/token.py:REDACTED_SIGNATURE": [
+    "engine/facts/header.py:_TOKEN_CHARS": [
+        (header._TOKEN_CHARS.fullmatch, "a" * MIB + "=" * MIB + "!")
+    ],
+    "engine/facts/token.py:_BASE64URL": [(token._BASE64URL.fullmatch, "a" * MIB + "!")],
+    "engine/facts/token.py:REDACTED_SIGNATURE": [
         (token.REDACTED_SIGNATURE.search, "[redacted:0123456789a" * (MIB // 21))
     ],
-    "facts/api_key.py:_ECHOED_SECRET": [
+    "engine/facts/api_key.py:_ECHOED_SECRET": [
         (api_key.mask_echoed_secrets, "eyJ" * (MIB // 3)),
         (api_key.mask_echoed_secrets, "eyJaaaa" * (MIB // 7)),
         (api_key.mask_echoed_secrets, "eyJaaaa." * (MIB // 8)),
         (api_key.mask_echoed_secrets, "sk_live_" * (MIB // 8)),
         (api_key.mask_echoed_secrets, "sk-abc " * (MIB // 7)),
     ],
-    "redact.py:_MARKER": [(SEEN.text, "[redacted:0123456789ab]" * (MIB // 23))],
-    "redact.py:_JWT": [
+    "redaction/redactor.py:_MARKER": [(SEEN.text, "[redacted:0123456789ab]" * (MIB // 23))],
+    "redaction/redactor.py:_JWT": [
         (SEEN.text, "eyJ" * (MIB // 3)),
         (SEEN.text, "eyJa." * (MIB // 5)),
         (SEEN.text, "eyJ" + "." * MIB),
     ],
-    "redact.py:_API_KEY": [
+    "redaction/redactor.py:_API_KEY": [
         (SEEN.text, "-----BEGIN PRIVATE KEY-----" * (MIB // 27)),
         (SEEN.text, "-----BEGIN " + "A " * (MIB // 2)),
         (SEEN.text, "-----BEGIN PRIVATE KEY-----" + "-----END " * (MIB // 9)),
         (SEEN.text, "sk_live_" * (MIB // 8)),
         (SEEN.text, "ghp_" * (MIB // 4)),
     ],
-    "redact.py:_URL_PARAM": [
+    "redaction/redactor.py:_URL_PARAM": [
         (SEEN.text, "?access_token=" * (MIB // 14)),
         (SEEN.text, "&" * MIB),
         (SEEN.text, "?token=[redacted:" * (MIB // 17)),
     ],
-    "redact.py:_RUN": [(SEEN.text, "zQsecret" * (MIB // 8)), (SEEN.text, "a" * MIB + "=" * MIB)],
-    "redact.py:_SECRET_WORDS": [
+    "redaction/redactor.py:_RUN": [
+        (SEEN.text, "zQsecret" * (MIB // 8)),
+        (SEEN.text, "a" * MIB + "=" * MIB),
+    ],
+    "redaction/redactor.py:_SECRET_WORDS": [
         (redact._SECRET_WORDS.search, "bearer" + " " * MIB),
         (redact._SECRET_WORDS.search, "bearer " * (MIB // 7)),
         (redact._SECRET_WORDS.search, "access_" * (MIB // 7)),
     ],
-    "redact.py:_FORM_SHAPE": [
+    "redaction/redactor.py:_FORM_SHAPE": [
         (redact._FORM_SHAPE.fullmatch, b"a=" * (MIB // 2) + b"&"),
         (redact._FORM_SHAPE.fullmatch, b"a=b&" * (MIB // 4) + b"c"),
         (redact._FORM_SHAPE.fullmatch, b"a" * MIB),
         (redact._FORM_SHAPE.fullmatch, b"a=" + b" " * MIB + b"x"),
     ],
-    "redact.py:_USERINFO": [
+    "redaction/redactor.py:_USERINFO": [
         (SEEN.url, "a" * MIB + "://" + "b" * MIB),
         (SEEN.url, "a://" * (MIB // 4)),
     ],
-    "redact.py:_b64url_json": [(redact._b64url_json, "a" * MIB + "!")],
-    "redact.py:_credential": [
+    "redaction/redactor.py:_b64url_json": [(redact._b64url_json, "a" * MIB + "!")],
+    "redaction/redactor.py:_credential": [
         (SEEN._credential, " \t" * MIB + "x"),
         (SEEN._credential, "Bearer " + ";" * MIB + "x"),  # the quotes around a word
         (SEEN._credential, "Bearer " + "(" * MIB + ")" * MIB),
     ],
-    "bundle_command.py:LEAK_SHAPES": [
+    "cli/bundle_command.py:LEAK_SHAPES": [
         (lambda data: bundle_command.leaks(data, []), b"eyJ" * (MIB // 3)),
         (lambda data: bundle_command.leaks(data, []), b"eyJaaaaaaaa." * (MIB // 12)),
         (lambda data: bundle_command.leaks(data, []), b"authorization: basic " * (MIB // 21)),
     ],
-    "bundle_command.py:_JWT_CLAIMS_PART": [
+    "cli/bundle_command.py:_JWT_CLAIMS_PART": [
         (bundle_command._JWT_CLAIMS_PART.fullmatch, "eyJ" + "a" * MIB + "." + "b" * MIB + "!")
     ],
-    "report.py:_MD_SPECIAL": [(report._md, "`*<>[]\\" * (MIB // 7))],
-    "report.py:_link": [(report._link, "http" * (MIB // 4))],
-    "report.py:_fence": [(report._fence, "`" * MIB + "x`" * MIB)],
-    "report.py:_safe_ref": [(report._safe_ref, "https://" + "a" * MIB + " ")],
+    "report/report.py:_MD_SPECIAL": [(report._md, "`*<>[]\\" * (MIB // 7))],
+    "report/report.py:_link": [(report._link, "http" * (MIB // 4))],
+    "report/report.py:_fence": [(report._fence, "`" * MIB + "x`" * MIB)],
+    "report/report.py:_safe_ref": [(report._safe_ref, "https://" + "a" * MIB + " ")],
     "sandbox/api.py:_BEARER": [(sandbox_api._BEARER.search, "Bearer " * (MIB // 7))],
 }
 # Patterns that never see what a client or server sent, and why.
 NOT_HOSTILE = {
-    "templates.py:_PLACEHOLDER": "reads rule files, which the user or the project writes",
-    "templates.py:_FILTER": "reads rule files",
-    "conditions.py:_leaf": "compiles a rule's `matches:`; shipped ones run in the flows below",
-    "profiles.py:issuer_pattern": "compiles a profile's issuers; they meet hostile issuers below",
-    "profiles.py:_host_pattern": "compiles a profile's hosts; they meet hostile hosts below",
-    "redact.py:_compile": "compiles the user's own --pattern",
+    "engine/rules/templates.py:_PLACEHOLDER": "reads rule files, by the user or the project",
+    "engine/rules/templates.py:_FILTER": "reads rule files",
+    "engine/rules/conditions.py:_leaf": "compiles a rule's `matches:`; shipped ones run below",
+    "profiles/profile.py:issuer_pattern": "compiles a profile's issuers; hostile ones are below",
+    "profiles/profile.py:_host_pattern": "compiles a profile's hosts; hostile ones are below",
+    "redaction/redactor.py:_compile": "compiles the user's own --pattern",
     "sandbox/api.py:_compile": "compiles the sandbox's own route table",
-    "proxy_process.py:_drain": "reads mitmdump's own start-up lines",
+    "cli/proxy_process.py:_drain": "reads mitmdump's own start-up lines",
 }
 _RE_CALLS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "split", "sub"}
 

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.contentview import render_token_view
-from authdoctor.facts.header import Credential
-from authdoctor.facts.token import decode_token
-from authdoctor.facts.token import time_facts
-from authdoctor.facts.token import token_facts
-from authdoctor.facts.token_kind import classify
-from authdoctor.facts.token_kind import kind_facts
-from authdoctor.facts.token_kind import typ_facts
+from authdoctor.engine.facts.header import Credential
+from authdoctor.engine.facts.token import decode_token
+from authdoctor.engine.facts.token import time_facts
+from authdoctor.engine.facts.token import token_facts
+from authdoctor.engine.facts.token_kind import classify
+from authdoctor.engine.facts.token_kind import kind_facts
+from authdoctor.engine.facts.token_kind import typ_facts
+from authdoctor.live.content_view import render_token_view
 from tests.hostile.strategies import HUGE_NUMBERS
 from tests.hostile.strategies import assert_declared
 from tests.hostile.strategies import b64url

@@ -7,11 +7,11 @@ import json
 import pytest
 from jwt.algorithms import RSAAlgorithm
 
-from authdoctor.paths import default_rule_packs
-from authdoctor.profiles import load_profiles
-from authdoctor.ruleset import Ruleset
-from authdoctor.ruleset import load_ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.rules.ruleset import load_ruleset
+from authdoctor.engine.settings import Settings
+from authdoctor.profiles.profile import load_profiles
+from authdoctor.util.paths import default_rule_packs
 from tests.unit.authflows import Issuer
 
 

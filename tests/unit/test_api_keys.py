@@ -13,13 +13,13 @@ import json
 import pytest
 from mitmproxy import http
 
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.facts import extract_facts
-from authdoctor.facts.api_key import key_kind
-from authdoctor.facts.api_key import mask_echoed_secrets
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.facts import extract_facts
+from authdoctor.engine.facts.api_key import key_kind
+from authdoctor.engine.facts.api_key import mask_echoed_secrets
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
 from tests.unit.authflows import bearer
 from tests.unit.authflows import flow
 from tests.unit.authflows import response

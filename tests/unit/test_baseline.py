@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pytest
 from mitmproxy import http
 
-from authdoctor.analysis import Analysis
-from authdoctor.analysis import analyze
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.analysis import Analysis
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
 from tests.unit.authflows import STAGING_AUDIENCE
 from tests.unit.authflows import STAGING_ISSUER

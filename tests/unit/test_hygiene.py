@@ -5,9 +5,9 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from authdoctor.analysis import analyze
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
 from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer

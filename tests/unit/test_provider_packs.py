@@ -18,15 +18,15 @@ from mitmproxy import http
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.configuration import load_configuration
-from authdoctor.options import default_values
-from authdoctor.options import parse_options
-from authdoctor.profiles import load_profiles
-from authdoctor.profiles import with_provider_profiles
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.config.configuration import load_configuration
+from authdoctor.config.options import default_values
+from authdoctor.config.options import parse_options
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
+from authdoctor.profiles.profile import load_profiles
+from authdoctor.profiles.profile import with_provider_profiles
 from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer
 from tests.unit.authflows import request

@@ -15,16 +15,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from mitmproxy import http
 from mitmproxy import io
 
-from authdoctor.analysis import Analysis
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.cli import main
-from authdoctor.facts import request_side
-from authdoctor.key_fetch import FetchLimits
-from authdoctor.key_fetch import KeyFetcher
-from authdoctor.profiles import load_profiles
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.cli.main import main
+from authdoctor.engine.analysis import Analysis
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.facts import request_side
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
+from authdoctor.keys.fetch import FetchLimits
+from authdoctor.keys.fetch import KeyFetcher
+from authdoctor.profiles.profile import load_profiles
 from tests.keyserver import Answer
 from tests.keyserver import KeyServer
 from tests.keyserver import json_answer

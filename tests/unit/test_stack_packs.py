@@ -24,9 +24,9 @@ import pytest
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.analysis import analyze
-from authdoctor.ruleset import Ruleset
-from authdoctor.settings import Settings
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
 from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer

@@ -12,22 +12,22 @@ import jwt
 import pytest
 from mitmproxy import http
 
-from authdoctor.analysis import Analysis
-from authdoctor.analysis import analyze
-from authdoctor.annotate import annotate
-from authdoctor.deferred import Deferred
+from authdoctor.engine.analysis import Analysis
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.facts.catalogue import CATALOGUE
+from authdoctor.engine.facts.catalogue import PYTHON_TYPES
+from authdoctor.engine.facts.token import fingerprint
+from authdoctor.engine.facts.token_kind import COGNITO_FIELD
+from authdoctor.engine.facts.token_kind import KEYCLOAK_FIELD
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.session_record import record
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.engine.settings import Settings
 from authdoctor.errors import LoadError
-from authdoctor.facts.catalogue import CATALOGUE
-from authdoctor.facts.catalogue import PYTHON_TYPES
-from authdoctor.facts.token import fingerprint
-from authdoctor.facts.token_kind import COGNITO_FIELD
-from authdoctor.facts.token_kind import KEYCLOAK_FIELD
-from authdoctor.profiles import load_profile
-from authdoctor.profiles import load_profiles
-from authdoctor.ruleset import Ruleset
-from authdoctor.session_record import record
-from authdoctor.sessions import SessionStore
-from authdoctor.settings import Settings
+from authdoctor.profiles.profile import load_profile
+from authdoctor.profiles.profile import load_profiles
+from authdoctor.util.deferred import Deferred
 from tests.unit.authflows import CLIENT_ID
 from tests.unit.authflows import SENT
 from tests.unit.authflows import Issuer
@@ -35,8 +35,8 @@ from tests.unit.authflows import bearer
 from tests.unit.authflows import company_x_error
 from tests.unit.authflows import flow
 from tests.unit.authflows import response
-from tests.unit.test_token_kind import COGNITO_ID
-from tests.unit.test_token_kind import KEYCLOAK_REFRESH
+from tests.unit.engine.facts.test_token_kind import COGNITO_ID
+from tests.unit.engine.facts.test_token_kind import KEYCLOAK_REFRESH
 
 DEVICES = "https://api.xxx.com/v2/devices"
 TOKEN_URL = "https://auth.xxx.com/oauth/token"

@@ -10,19 +10,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import parse_qs
 
 from authdoctor.sandbox import data
 from authdoctor.sandbox import tokens
+from authdoctor.sandbox.context import ServerContext
 from authdoctor.sandbox.messages import Request
 from authdoctor.sandbox.messages import Response
 from authdoctor.sandbox.messages import iso_utc
 from authdoctor.sandbox.messages import json_response
-
-if TYPE_CHECKING:
-    from authdoctor.sandbox.app import Sandbox
 
 REALM = 'Bearer realm="Company X API"'
 BASE_PATHS = ("/v2", "/v3")
@@ -165,7 +162,7 @@ def duplicate_authorization() -> ApiError:
     return ApiError(HTTPStatus.BAD_REQUEST, "invalid_request", "E-AUTH-004", description, challenge)
 
 
-def handle(request: Request, sandbox: Sandbox) -> Response:
+def handle(request: Request, sandbox: ServerContext) -> Response:
     """Route, authenticate, authorize, answer."""
     try:
         route, params = find_route(request.method, request.path)
@@ -210,7 +207,7 @@ def bearer_token(request: Request) -> str:
     return match.group(1)
 
 
-def authenticate(request: Request, sandbox: Sandbox) -> dict[str, Any]:
+def authenticate(request: Request, sandbox: ServerContext) -> dict[str, Any]:
     """The claims of a token this environment accepts right now, else ApiError 401."""
     token = bearer_token(request)
     try:

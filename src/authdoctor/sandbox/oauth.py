@@ -12,21 +12,18 @@ import base64
 import binascii
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 from urllib.parse import unquote_plus
 
 from authdoctor.sandbox import tokens
 from authdoctor.sandbox.api import SCOPES_SUPPORTED
+from authdoctor.sandbox.context import ServerContext
 from authdoctor.sandbox.messages import Request
 from authdoctor.sandbox.messages import Response
 from authdoctor.sandbox.messages import json_response
 from authdoctor.sandbox.registry import Client
 from authdoctor.sandbox.registry import Grant
 from authdoctor.sandbox.registry import new_grant
-
-if TYPE_CHECKING:
-    from authdoctor.sandbox.app import Sandbox
 
 DEFAULT_SCOPE = "read write"
 OPENID = "openid"  # asks for an ID token; every client may
@@ -52,10 +49,10 @@ class OAuthError(Exception):
         return json_response(HTTPStatus.BAD_REQUEST, payload, NO_STORE)
 
 
-Endpoint = Callable[[Request, "Sandbox"], Response]
+Endpoint = Callable[[Request, "ServerContext"], Response]
 
 
-def handle(request: Request, sandbox: Sandbox) -> Response | None:
+def handle(request: Request, sandbox: ServerContext) -> Response | None:
     """Serve an authorization-server path, or None when the path belongs to the API."""
     route = ROUTES.get(request.path)
     if route is None:
@@ -70,7 +67,7 @@ def handle(request: Request, sandbox: Sandbox) -> Response | None:
         return error.response()
 
 
-def token(request: Request, sandbox: Sandbox) -> Response:
+def token(request: Request, sandbox: ServerContext) -> Response:
     """POST /oauth/token."""
     form = parse_form(request)
     grant_type = form.get("grant_type")
@@ -86,7 +83,7 @@ def token(request: Request, sandbox: Sandbox) -> Response:
 
 
 def _client_credentials(
-    request: Request, form: dict[str, str], client: Client, sandbox: Sandbox
+    request: Request, form: dict[str, str], client: Client, sandbox: ServerContext
 ) -> Response:
     scope = _normalise_scope(form.get("scope", "")) or DEFAULT_SCOPE
     refused = set(scope.split()) - client.scopes - {OPENID}
@@ -99,7 +96,9 @@ def _client_credentials(
     return _token_response(request, grant, scope, refresh_token, sandbox, form.get("nonce"))
 
 
-def _refresh(request: Request, form: dict[str, str], client: Client, sandbox: Sandbox) -> Response:
+def _refresh(
+    request: Request, form: dict[str, str], client: Client, sandbox: ServerContext
+) -> Response:
     presented = form.get("refresh_token")
     if presented is None:
         raise OAuthError("invalid_request", "Missing refresh_token parameter")
@@ -124,7 +123,7 @@ def _token_response(
     grant: Grant,
     scope: str,
     refresh_token: str,
-    sandbox: Sandbox,
+    sandbox: ServerContext,
     nonce: str | None = None,
 ) -> Response:
     claims = tokens.access_token_claims(
@@ -157,7 +156,7 @@ def _token_response(
     return json_response(HTTPStatus.OK, payload, NO_STORE)
 
 
-def revoke(request: Request, sandbox: Sandbox) -> Response:
+def revoke(request: Request, sandbox: ServerContext) -> Response:
     """POST /oauth/revoke (RFC 7009): 200 whether or not the token was known (§2.2)."""
     form = parse_form(request)
     client = authenticate_client(request, form, sandbox)
@@ -175,12 +174,12 @@ def revoke(request: Request, sandbox: Sandbox) -> Response:
     return Response(HTTPStatus.OK, b"", dict(NO_STORE))
 
 
-def jwks(request: Request, sandbox: Sandbox) -> Response:
+def jwks(request: Request, sandbox: ServerContext) -> Response:
     """GET /.well-known/jwks.json: only this environment's key."""
     return json_response(HTTPStatus.OK, {"keys": [sandbox.key.public_jwk()]})
 
 
-def discovery(request: Request, sandbox: Sandbox) -> Response:
+def discovery(request: Request, sandbox: ServerContext) -> Response:
     """GET /.well-known/openid-configuration (and its RFC 8414 twin)."""
     auth_methods = ["client_secret_basic", "client_secret_post"]
     metadata = {
@@ -224,7 +223,7 @@ def parse_form(request: Request) -> dict[str, str]:
     return form
 
 
-def authenticate_client(request: Request, form: dict[str, str], sandbox: Sandbox) -> Client:
+def authenticate_client(request: Request, form: dict[str, str], sandbox: ServerContext) -> Client:
     """Client authentication by HTTP Basic or by form fields; the error never says what failed."""
     basic = _basic_credentials(request)
     if basic is not None and "client_secret" in form:

@@ -1,0 +1,109 @@
+"""`authdoctor demo`: the built-in Company X sandbox, the proxy, and a scripted client that
+reproduces every root cause of the runbook; then a summary and where to look."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mitmproxy import http
+from mitmproxy import io
+
+from authdoctor.cli.demo_scenarios import SCENARIO_HEADER
+from authdoctor.cli.demo_scenarios import Client
+from authdoctor.cli.demo_scenarios import run_scenarios
+from authdoctor.cli.proxy_process import ProxyProcess
+from authdoctor.sandbox import Sandbox
+from authdoctor.sandbox.profile import write_sandbox_profile
+from authdoctor.util.paths import addon_script
+
+START_TIMEOUT_S = 60
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "demo",
+        help="see authdoctor diagnose every runbook failure against a built-in sandbox API",
+        description="Start the built-in Company X sandbox (production and staging) and the proxy "
+        "(mitmweb, or mitmdump with --no-web), send a scripted client through it that "
+        "reproduces every root cause of the runbook plus healthy calls, and print what "
+        "authdoctor found and where to look. Ctrl-C stops everything it started.",
+    )
+    parser.add_argument("--no-web", action="store_true", help="mitmdump instead of mitmweb")
+    parser.add_argument("--port", type=int, default=8080, help="proxy port (0: any free one)")
+    parser.add_argument("--web-port", type=int, default=8081, help="mitmweb UI port")
+    parser.add_argument("--exit", action="store_true", help="stop after the summary")
+    parser.set_defaults(run=run)
+
+
+def _command(args: argparse.Namespace, profile: Path, flows: Path, confdir: Path) -> list[str]:
+    tool = Path(sys.executable).with_name("mitmdump" if args.no_web else "mitmweb")
+    command = [str(tool), "--listen-host", "127.0.0.1", "-p", str(args.port),
+               "-s", str(addon_script()), "--set", f"authdoctor_profile={profile}",
+               "--set", f"confdir={confdir}", "-w", str(flows)]  # fmt: skip
+    if not args.no_web:
+        command += ["--web-host", "127.0.0.1", "--web-port", str(args.web_port),
+                    "--no-web-open-browser"]  # fmt: skip
+    return command
+
+
+def summarize(flows_file: Path) -> list[str]:
+    """One line per demo call: scenario, status, cause and the rule that found it."""
+    lines = [f"{'scenario':36}  {'status':6}  diagnosis"]
+    with flows_file.open("rb") as handle:
+        for flow in io.FlowReader(handle).stream():
+            if not isinstance(flow, http.HTTPFlow) or SCENARIO_HEADER not in flow.request.headers:
+                continue
+            meta = flow.metadata.get("authdoctor", {})
+            findings = meta.get("findings", [])
+            primary = findings[0] if findings else None
+            verdict = (
+                "ok"
+                if primary is None
+                else (f"{primary['severity']}: {primary['cause']} ({primary['rule']})")
+            )
+            status = flow.response.status_code if flow.response else "-"
+            lines.append(f"{flow.request.headers[SCENARIO_HEADER]:36}  {status!s:6}  {verdict}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="authdoctor-demo-") as folder,
+        contextlib.ExitStack() as stack,
+    ):
+        work = Path(folder)
+        production = stack.enter_context(Sandbox("production"))
+        staging = stack.enter_context(Sandbox("staging"))
+        profile = write_sandbox_profile(work / "sandbox.yaml", production.port, staging.port)
+        flows = work / "demo.mitm"
+        proxy = ProxyProcess(_command(args, profile, flows, work / "confdir"))
+        stack.callback(proxy.stop)
+        if not proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S):
+            print(
+                "authdoctor: the proxy did not start:\n" + "".join(proxy.lines[-20:]),
+                file=sys.stderr,
+            )
+            return 2
+        run_scenarios(Client(proxy.port or 0, production, staging))
+        time.sleep(0.5)  # the last flow is written when its response hook has run
+        print("\n".join(summarize(flows)))
+        print(
+            f"\nready in {time.monotonic() - started:.1f} s; proxy at http://127.0.0.1:{proxy.port}"
+        )
+        if proxy.web_url:
+            print(f"open {proxy.web_url} and filter with ~marked (or ~comment token-expired)")
+        print(f"sandbox API (production) at {production.url}, staging at {staging.url}")
+        if args.exit:
+            return 0
+        # Catch Ctrl-C before saying it works: a user quick on the keys is no error.
+        with contextlib.suppress(KeyboardInterrupt):
+            print("Ctrl-C stops the proxy and the sandboxes.", flush=True)
+            while proxy.process.poll() is None:
+                time.sleep(0.5)
+    return 0

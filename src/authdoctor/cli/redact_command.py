@@ -1,0 +1,58 @@
+"""`authdoctor redact IN OUT`: a recording fit for a support ticket (HAR or flows, either way)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from authdoctor.config.configuration import add_analysis_options
+from authdoctor.config.configuration import configuration_from_args
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.errors import AuthDoctorError
+from authdoctor.recordings.reading import ReadReport
+from authdoctor.recordings.reading import RecordingError
+from authdoctor.recordings.reading import read_flows
+from authdoctor.recordings.writing import annotated
+from authdoctor.recordings.writing import write_redacted
+from authdoctor.redaction.redactor import Redactor
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "redact",
+        help="write a recording with every secret replaced, keeping the evidence",
+        description="Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, "
+        "secrets, cookies and passwords become keyed fingerprints (the same secret, the same "
+        "fingerprint within the file); JWTs keep their header and claims. OUT ending in .har "
+        "is written as HAR, anything else as mitmproxy flows.",
+    )
+    parser.add_argument("input", type=Path, help=".mitm or .har recording")
+    parser.add_argument("output", type=Path, help="where to write (.har or .mitm)")
+    add_analysis_options(parser)
+    parser.add_argument(
+        "--pattern", action="append", default=[], help="extra regular expression to redact"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.output.resolve() == args.input.resolve():
+        print("authdoctor: refusing to overwrite the input with its redacted copy", file=sys.stderr)
+        return 2
+    try:
+        _, settings, ruleset = configuration_from_args(args)
+        redactor = Redactor(extra_patterns=args.pattern)
+    except (ValueError, AuthDoctorError) as e:
+        print(f"authdoctor: {e}", file=sys.stderr)
+        return 2
+    report = ReadReport()
+    flows = annotated(read_flows(args.input, report), settings, ruleset, SessionStore())
+    try:
+        count = write_redacted(args.output, flows, redactor)
+    except RecordingError as e:
+        args.output.unlink(missing_ok=True)  # never leave a half-written file behind
+        print(f"authdoctor: {e}", file=sys.stderr)
+        return 2
+    print(f"{count} flows written redacted to {args.output}")
+    return 0

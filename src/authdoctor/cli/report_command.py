@@ -1,0 +1,73 @@
+"""`authdoctor report FILE... -o OUT`: one self-contained HTML or Markdown file for a ticket."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from authdoctor.config.configuration import add_analysis_options
+from authdoctor.config.configuration import configuration_from_args
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.errors import AuthDoctorError
+from authdoctor.recordings.reading import ReadReport
+from authdoctor.recordings.reading import RecordingError
+from authdoctor.recordings.reading import judge
+from authdoctor.report.report import FORMATS
+from authdoctor.report.report import build_report
+from authdoctor.report.report import summary
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "report",
+        help="write an HTML or Markdown report of recordings for a support ticket",
+        description="Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) and write one "
+        "self-contained report: a summary, the environment, a timeline, every failure with "
+        "its fix, and the session patterns. It holds no token, header or body.",
+    )
+    parser.add_argument("files", nargs="+", type=Path, help=".mitm flow files or .har files")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="the report file; its suffix picks the format: .html or .md",
+    )
+    add_analysis_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _fail(message: str) -> int:
+    print(f"authdoctor: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    output: Path = args.output
+    render = FORMATS.get(output.suffix.lower())
+    if render is None:
+        kinds = " or ".join(FORMATS)
+        return _fail(f"{output}: the report file must end in {kinds}")
+    if any(output.resolve() == Path(f).resolve() for f in args.files):
+        return _fail(f"{output}: the report would overwrite a recording")
+    try:
+        parsed, settings, ruleset = configuration_from_args(args)
+    except (ValueError, AuthDoctorError) as e:
+        return _fail(str(e))
+    store = SessionStore(parsed.session_tokens, parsed.session_clients)
+    read = ReadReport()
+    try:
+        report = build_report(
+            judge(args.files, settings, ruleset, store, read), store, ruleset, args.files, read
+        )
+    except RecordingError as e:
+        return _fail(str(e))
+    try:
+        output.write_text(render(report), encoding="utf-8")
+    except OSError as e:
+        return _fail(f"{output}: cannot write: {e.strerror or e}")
+    if read.skipped_entries:
+        print(f"authdoctor: {read.skipped_entries} HAR entries could not be read", file=sys.stderr)
+    print(f"{output}: {summary(report)}")
+    return 0

@@ -1,0 +1,251 @@
+"""The mitmproxy addon: analyse each flow, annotate it, never touch the traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mitmproxy import command
+from mitmproxy import ctx
+from mitmproxy import exceptions
+from mitmproxy import flow
+from mitmproxy import hooks
+from mitmproxy import http
+from mitmproxy import types
+from mitmproxy.addonmanager import Loader
+from mitmproxy.log import ALERT
+
+from authdoctor.config.configuration import load_configuration
+from authdoctor.config.options import OPTIONS
+from authdoctor.config.options import ParsedOptions
+from authdoctor.config.options import parse_options
+from authdoctor.engine.analysis import Analysis
+from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import is_relevant
+from authdoctor.engine.annotate import FindingLog
+from authdoctor.engine.annotate import annotate
+from authdoctor.engine.facts import RequestSide
+from authdoctor.engine.facts import request_side
+from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.session_record import record
+from authdoctor.engine.session_summary import session_summary
+from authdoctor.engine.sessions import SessionStore
+from authdoctor.engine.settings import Settings
+from authdoctor.errors import AuthDoctorError
+from authdoctor.keys.fetch import KeyFetcher
+from authdoctor.live.hook_times import HookTimes
+from authdoctor.live.rejected_requests import RejectedRequestWatcher
+from authdoctor.live.rule_watcher import snapshot
+from authdoctor.recordings.writing import write_redacted
+from authdoctor.redaction.redactor import Redactor
+
+logger = logging.getLogger("authdoctor")
+RELOAD_INTERVAL_S = 1.0
+PENDING_LIMIT = 10_000  # request-side facts of flows still waiting for their response
+# A response slower than this first gets a provisional annotation from the request alone
+# ("this token expired 3 min ago"); faster ones, nearly all, cost no rule evaluation twice.
+PROVISIONAL_AFTER_S = 1.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    side: RequestSide
+    provisional: asyncio.TimerHandle | None
+
+
+class AuthDoctor:
+    """Diagnoses the Authorization header and 401/403 answers of every relevant flow."""
+
+    def __init__(self) -> None:
+        self.ruleset = Ruleset(())
+        self.settings = Settings()
+        self.hosts: frozenset[str] = frozenset()
+        self._watched: dict[Path, float] = {}
+        self._watch_paths: tuple[Path, ...] = ()
+        self._watch_task: asyncio.Task[None] | None = None
+        self._failures_logged: set[str] = set()
+        self._pending: dict[str, _Pending] = {}
+        self.provisional_after_s = PROVISIONAL_AFTER_S
+        self.finding_log = FindingLog()
+        self._running = False
+        self.rejected_requests = RejectedRequestWatcher()
+        self.sessions = SessionStore()
+        self.key_fetcher = KeyFetcher()  # kept across reloads: its cache outlives a rules edit
+        self.hook_times = HookTimes.from_environment()  # for bench/: off unless asked
+        if self.hook_times is not None:
+            self.hook_times.install(self, ("request", "response", "error"))
+
+    def load(self, loader: Loader) -> None:
+        for name, typespec, default, help_text in OPTIONS:
+            loader.add_option(name, typespec, default, help_text)
+        self.rejected_requests.install()
+
+    def configure(self, updated: set[str]) -> None:
+        if not any(name.startswith("authdoctor_") for name in updated):
+            return
+        try:
+            self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
+        except (ValueError, AuthDoctorError) as e:
+            if not self._running:
+                # At start-up an error logged is enough: mitmproxy exits with this message,
+                # without the traceback an exception from a script would add.
+                logger.error(f"authdoctor: {e}")
+                return
+            raise exceptions.OptionsError(f"authdoctor: {e}") from e
+
+    def _apply(self, parsed: ParsedOptions) -> None:
+        """Load profiles and rules; on any error keep what was active and raise."""
+        settings, ruleset = load_configuration(parsed, self.key_fetcher)
+        self.key_fetcher.limits = parsed.fetch_limits
+        profiles = settings.profiles
+        profile_files = tuple(Path(p.file) for p in profiles)
+        self.settings = settings
+        if (self.sessions.max_tokens, self.sessions.max_clients) != (
+            parsed.session_tokens,
+            parsed.session_clients,
+        ):
+            self.sessions = SessionStore(parsed.session_tokens, parsed.session_clients)
+        self.ruleset = ruleset
+        self.hosts = parsed.hosts
+        self._watch_paths = (*parsed.rule_paths, *profile_files)
+        self._watched = snapshot(self._watch_paths)
+        names = ", ".join(p.id for p in profiles) or "none"
+        logger.info(f"authdoctor: {len(ruleset.rules)} rules loaded; profiles: {names}")
+
+    def running(self) -> None:
+        self._running = True
+        if self._watch_task is None:
+            self._watch_task = asyncio.get_running_loop().create_task(self._watch())
+
+    def done(self) -> None:
+        self.rejected_requests.uninstall()
+        for pending in self._pending.values():
+            if pending.provisional is not None:
+                pending.provisional.cancel()
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            self._watch_task = None
+        if self.hook_times is not None:
+            try:
+                self.hook_times.write()
+            except OSError as e:
+                logger.error(f"authdoctor: hook times not written to {self.hook_times.path}: {e}")
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL_S)
+            self.reload_if_changed()
+
+    def reload_if_changed(self) -> bool:
+        """Reload after an edit; a broken edit is reported and the old rules stay."""
+        current = snapshot(self._watch_paths)
+        if current == self._watched:
+            return False
+        self._watched = current
+        try:
+            self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
+        except (ValueError, AuthDoctorError) as e:
+            logger.error(f"authdoctor: rules not reloaded, the previous rules stay active: {e}")
+            return False
+        logger.info("authdoctor: rules reloaded after an edit")
+        return True
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        try:
+            if not is_relevant(flow, self.settings, self.hosts):
+                return
+            side = request_side(flow, self.settings)
+            self._pending[flow.id] = _Pending(side, self._schedule_provisional(flow))
+            if len(self._pending) > PENDING_LIMIT:
+                oldest = self._pending.pop(next(iter(self._pending)))
+                if oldest.provisional is not None:
+                    oldest.provisional.cancel()
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    def _schedule_provisional(self, flow: http.HTTPFlow) -> asyncio.TimerHandle | None:
+        """Judge the request alone if its response is slow. Without an event loop (offline
+        analysis, plain unit tests) there is no waiting, so no provisional step."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return loop.call_later(self.provisional_after_s, self._provisional, flow)
+
+    def _provisional(self, flow: http.HTTPFlow) -> None:
+        """The annotation of a request still waiting for its response; the response (or the
+        error) replaces it. Outside a hook, so mitmweb is told of the change."""
+        try:
+            pending = self._pending.get(flow.id)
+            if pending is None or flow.response is not None or flow.error is not None:
+                return
+            result = analyze(flow, self.ruleset, self.settings, pending.side, self.sessions)
+            self._annotate(flow, result)
+            ctx.master.addons.trigger(hooks.UpdateHook([flow]))
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._settle(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._settle(flow)
+
+    def _settle(self, flow: http.HTTPFlow) -> None:
+        """The final diagnosis, once the response (or the error) is known."""
+        try:
+            pending = self._pending.pop(flow.id, None)
+            if pending is not None and pending.provisional is not None:
+                pending.provisional.cancel()
+            # Relevant if the request hook said so, or if the answer makes it so (a 401).
+            if pending is None and not is_relevant(flow, self.settings, self.hosts):
+                return
+            side = pending.side if pending is not None else None
+            result = analyze(flow, self.ruleset, self.settings, side, self.sessions)
+            self._annotate(flow, result)
+            record(self.sessions, flow, result.facts, result.diagnosis)
+        except Exception as e:
+            self._log_failure(flow, e)
+
+    @command.command("authdoctor.summary")
+    def summary(self) -> str:
+        """Session summary: failures by cause, token requests, tokens in use, clock offset."""
+        text = session_summary(self.sessions, time.time())
+        logger.log(ALERT, text)
+        return text
+
+    @command.command("authdoctor.save")
+    def save(self, flows: Sequence[flow.Flow], path: types.Path) -> None:
+        """Save flows redacted for a support ticket: a path ending in .har gets HAR, anything
+        else mitmproxy flows. Secrets become fingerprints; the diagnosis travels along."""
+        chosen = [f for f in flows if isinstance(f, http.HTTPFlow)]
+        try:
+            count = write_redacted(Path(path).expanduser(), chosen, Redactor())
+        except OSError as e:
+            raise exceptions.CommandError(f"authdoctor.save: {e.strerror or e}") from e
+        logger.log(ALERT, f"authdoctor: {count} flows saved redacted to {path}")
+
+    def _annotate(self, flow: http.HTTPFlow, result: Analysis) -> None:
+        annotate(flow, result.diagnosis, result.token_summary())
+        self.finding_log.log(flow, result.diagnosis, result.facts["request.url"])
+
+    def _log_failure(self, flow: http.HTTPFlow, error: Exception) -> None:
+        """Log a bug of ours once per place it happens. The exception's message is left out:
+        it may quote traffic, and traffic carries tokens."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "?"
+        key = f"{type(error).__name__} at {where}"
+        if key in self._failures_logged:
+            return
+        self._failures_logged.add(key)
+        with contextlib.suppress(Exception):
+            logger.error(
+                f"authdoctor: internal error while analysing a flow to {flow.request.host} "
+                f"(the flow passed through untouched; this error is logged once): {key}"
+            )

@@ -1,0 +1,71 @@
+"""The package's layers (docs/architecture.md): checked with import-linter, and proven able to
+fail by an import planted against the direction in a copy of the source."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "src" / "authdoctor"
+
+
+LINT_IMPORTS = (
+    "import sys; from importlinter.cli import lint_imports; "
+    "sys.exit(lint_imports(no_cache=True, no_logo=True))"
+)
+
+
+def _lint_imports(cwd: Path, source_parent: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports with the project's contracts, finding `authdoctor` in source_parent."""
+    return subprocess.run(
+        [sys.executable, "-c", LINT_IMPORTS],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(source_parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_layers_contract_is_kept() -> None:
+    result = _lint_imports(ROOT, ROOT / "src")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_an_import_against_the_direction_breaks_the_contract(tmp_path: Path) -> None:
+    copy = tmp_path / "src" / "authdoctor"
+    shutil.copytree(SOURCE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    wire_module = copy / "wire" / "hosts.py"
+    wire_module.write_text(wire_module.read_text() + "\nimport authdoctor.engine.settings\n")
+    result = _lint_imports(tmp_path, tmp_path / "src")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "authdoctor.wire.hosts -> authdoctor.engine.settings" in result.stdout
+
+
+def _imports_mitmproxy_ctx(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = {alias.name for alias in node.names}
+            if module.startswith("mitmproxy.ctx") or (module == "mitmproxy" and "ctx" in names):
+                return True
+        if isinstance(node, ast.Import) and any(a.name == "mitmproxy.ctx" for a in node.names):
+            return True
+    return False
+
+
+def test_only_the_live_package_reaches_for_mitmproxy_ctx() -> None:
+    users = {
+        str(path.relative_to(SOURCE))
+        for path in SOURCE.rglob("*.py")
+        if _imports_mitmproxy_ctx(path)
+    }
+    assert users, "the addon reads its options from mitmproxy.ctx"
+    assert all(user.startswith("live/") for user in users), users
