@@ -20,9 +20,9 @@ from mitmproxy import io
 
 from authdoctor.cli.main import report_command
 from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.report import report as report_module
-from authdoctor.report.report import MAX_BUCKETS
-from authdoctor.report.report import Timeline
+from authdoctor.report import model
+from authdoctor.report.model import MAX_BUCKETS
+from authdoctor.report.model import Timeline
 from tests.unit.authflows import SENT
 from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer
@@ -324,7 +324,7 @@ def test_an_unreadable_file_exits_2_naming_it(ticket, tmp_path: Path, capsys) ->
 def test_what_is_kept_is_bounded(tmp_path: Path, issuer: Issuer, capsys, monkeypatch) -> None:
     """Twelve failures: three in full, five rows in the event table (the earliest), the rest
     counted. Written latest first, so keeping the earliest events needs more than a prefix."""
-    monkeypatch.setattr(report_module, "MAX_EVENTS", 5)
+    monkeypatch.setattr(model, "MAX_EVENTS", 5)
     expired = issuer.token(issued=-7200, expires=-3600)
     flows = [
         at(flow(DEVICES, headers=[bearer(expired)], resp=company_x_error(date_offset=t)), t)
