@@ -38,7 +38,11 @@ from authdoctor.engine.sessions import SessionStore
 from authdoctor.recordings.reading import Judged
 from authdoctor.redaction import redactor as redact
 from authdoctor.redaction.redactor import Redactor
-from authdoctor.report import report
+from authdoctor.report import build_report
+from authdoctor.report import html as report_html
+from authdoctor.report import markdown as report_markdown
+from authdoctor.report import render_html
+from authdoctor.report import render_markdown
 from authdoctor.sandbox import api as sandbox_api
 from tests.hostile import shipped
 from tests.hostile.strategies import CPU_BUDGET_S
@@ -130,10 +134,10 @@ PATTERNS: dict[str, list[tuple[Callable[[Any], Any], Any]]] = {
     "cli/bundle_command.py:_JWT_CLAIMS_PART": [
         (bundle_command._JWT_CLAIMS_PART.fullmatch, "eyJ" + "a" * MIB + "." + "b" * MIB + "!")
     ],
-    "report/report.py:_MD_SPECIAL": [(report._md, "`*<>[]\\" * (MIB // 7))],
-    "report/report.py:_link": [(report._link, "http" * (MIB // 4))],
-    "report/report.py:_fence": [(report._fence, "`" * MIB + "x`" * MIB)],
-    "report/report.py:_safe_ref": [(report._safe_ref, "https://" + "a" * MIB + " ")],
+    "report/markdown.py:_MD_SPECIAL": [(report_markdown._md, "`*<>[]\\" * (MIB // 7))],
+    "report/html.py:_link": [(report_html._link, "http" * (MIB // 4))],
+    "report/markdown.py:_fence": [(report_markdown._fence, "`" * MIB + "x`" * MIB)],
+    "report/markdown.py:_safe_ref": [(report_markdown._safe_ref, "https://" + "a" * MIB + " ")],
     "sandbox/api.py:_BEARER": [(sandbox_api._BEARER.search, "Bearer " * (MIB // 7))],
 }
 # Patterns that never see what a client or server sent, and why.
@@ -382,9 +386,9 @@ def test_a_report_of_hostile_flows_renders_within_budget() -> None:
         judged.append(Judged(Path("hostile.mitm"), flow, result))
 
     def render(_: object) -> None:
-        built = report.build_report(judged, store, shipped.rules(), ["hostile.mitm"])
-        report.render_html(built)
-        report.render_markdown(built)
+        built = build_report(judged, store, shipped.rules(), ["hostile.mitm"])
+        render_html(built)
+        render_markdown(built)
 
     assert cpu_seconds(render, None) < CPU_BUDGET_S * 3  # all the flows above at once
 

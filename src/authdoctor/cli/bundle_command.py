@@ -35,10 +35,10 @@ from authdoctor.recordings.writing import annotated
 from authdoctor.recordings.writing import write_flows
 from authdoctor.recordings.writing import write_har
 from authdoctor.redaction.redactor import Redactor
-from authdoctor.report.report import build_report
-from authdoctor.report.report import render_html
-from authdoctor.report.report import render_markdown
-from authdoctor.report.report import summary
+from authdoctor.report import build_report
+from authdoctor.report import render_html
+from authdoctor.report import render_markdown
+from authdoctor.report import summary
 
 # Shapes that must not survive redaction: a signed JWT, Basic credentials, a bare bearer token.
 LEAK_SHAPES = (

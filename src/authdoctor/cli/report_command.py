@@ -13,9 +13,9 @@ from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import ReadReport
 from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import judge
-from authdoctor.report.report import FORMATS
-from authdoctor.report.report import build_report
-from authdoctor.report.report import summary
+from authdoctor.report import FORMATS
+from authdoctor.report import build_report
+from authdoctor.report import summary
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
