@@ -15,7 +15,7 @@ import binascii
 import copy
 from typing import Any
 
-from authdoctor.redaction.redactor import MAX_BODY
+from authdoctor.redaction.redactor import MAX_REDACTED_BODY
 from authdoctor.redaction.redactor import REDACTED_HEADER
 from authdoctor.redaction.redactor import BodyDropped
 from authdoctor.redaction.redactor import Redactor
@@ -64,7 +64,7 @@ def _body_text(redactor: Redactor, text: str, mime: Any, is_base64: bool) -> str
             raise BodyDropped("not valid base64") from None
         redacted = redactor.body(data, content_type)
         return text if redacted is data else base64.b64encode(redacted).decode("ascii")
-    if len(text) > MAX_BODY:
+    if len(text) > MAX_REDACTED_BODY:
         raise BodyDropped("larger than 1 MiB")
     data = text.encode("utf-8", "surrogatepass")
     redacted = redactor.body(data, content_type)

@@ -24,27 +24,22 @@ import hmac
 import json
 import re
 import secrets
-import zlib
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote_plus
 from urllib.parse import unquote_plus
 
-import brotli
 from mitmproxy import http
 
 from authdoctor.engine.facts.header import KNOWN_SCHEMES
 from authdoctor.engine.facts.header import PLACEHOLDER_TOKENS
 from authdoctor.engine.facts.header import TOKEN_QUERY_PARAMS
 from authdoctor.engine.facts.token import decode_token
+from authdoctor.wire.bodies import UndecodableBody
+from authdoctor.wire.bodies import decode_body
 
-try:
-    from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
-except ImportError:
-    from backports import zstd  # what mitmproxy itself uses before 3.14
-
-MAX_BODY = 1 << 20  # bodies larger than this (raw or decoded) are dropped, never read
+MAX_REDACTED_BODY = 1 << 20  # the largest body rewritten (raw or decoded); larger is dropped
 REDACTED_HEADER = "X-Authdoctor-Redacted"
 
 # Query parameters, form fields and JSON keys whose values are credentials. Names are
@@ -177,63 +172,13 @@ def _compile(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"invalid extra pattern {pattern!r}: {e}") from None
 
 
-def _zlib(raw: bytes, wbits: int) -> bytes:
-    out = bytearray()
-    while raw:
-        inflater = zlib.decompressobj(wbits)
-        out += inflater.decompress(raw, MAX_BODY + 1 - len(out))
-        if len(out) > MAX_BODY:
-            raise BodyDropped("larger than 1 MiB once decompressed")
-        if not inflater.eof:
-            raise ValueError("truncated")
-        raw = inflater.unused_data
-    return bytes(out)
-
-
-def _zstd(raw: bytes) -> bytes:
-    out = bytearray()
-    while raw:
-        decompressor = zstd.ZstdDecompressor()
-        out += decompressor.decompress(raw, max_length=MAX_BODY + 1 - len(out))
-        if len(out) > MAX_BODY:
-            raise BodyDropped("larger than 1 MiB once decompressed")
-        if not decompressor.eof:
-            raise ValueError("truncated")
-        raw = decompressor.unused_data
-    return bytes(out)
-
-
-def _brotli(raw: bytes) -> bytes:
-    decompressor = brotli.Decompressor()
-    out = decompressor.process(raw, output_buffer_limit=MAX_BODY + 1)
-    if len(out) > MAX_BODY:
-        raise BodyDropped("larger than 1 MiB once decompressed")
-    if not decompressor.is_finished():
-        raise ValueError("truncated")
-    return out
-
-
 def decode_content(raw: bytes, coding: str) -> bytes:
-    """The body under its Content-Encoding, inflated to at most MAX_BODY bytes, all of it
-    read (trailing data is an error); raises BodyDropped."""
-    coding = coding.strip().lower()
+    """The body under its Content-Encoding, as the redactor reads it: at most
+    MAX_REDACTED_BODY bytes before and after decoding; raises BodyDropped."""
     try:
-        if coding in ("", "identity", "none"):
-            return raw
-        if coding in ("gzip", "x-gzip"):
-            return _zlib(raw, 47)  # gzip or zlib header, detected
-        if coding == "deflate":
-            try:
-                return _zlib(raw, 47)
-            except zlib.error:
-                return _zlib(raw, -15)  # raw deflate, as some servers send it
-        if coding == "br":
-            return _brotli(raw)
-        if coding == "zstd":
-            return _zstd(raw)
-    except (ValueError, zlib.error, brotli.error, zstd.ZstdError):
-        raise BodyDropped(f"cannot decode Content-Encoding {coding}") from None
-    raise BodyDropped(f"unsupported Content-Encoding {coding}")
+        return decode_body(raw, coding, MAX_REDACTED_BODY)
+    except UndecodableBody as e:
+        raise BodyDropped(e.reason) from None
 
 
 def _is_json(mime: str) -> bool:
@@ -429,7 +374,7 @@ class Redactor:
         """The redacted body (the same object when nothing changed); raises BodyDropped."""
         if not data:
             return data
-        if len(data) > MAX_BODY:
+        if len(data) > MAX_REDACTED_BODY:
             raise BodyDropped("larger than 1 MiB")
         mime = content_type.split(";", 1)[0].strip().lower()
         if _is_json(mime):
@@ -545,8 +490,6 @@ class Redactor:
         if not raw:
             return
         try:
-            if len(raw) > MAX_BODY:
-                raise BodyDropped("larger than 1 MiB")
             data = decode_content(raw, message.headers.get("content-encoding", ""))
             redacted = self.body(data, message.headers.get("content-type", ""))
         except BodyDropped as e:

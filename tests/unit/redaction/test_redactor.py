@@ -29,7 +29,7 @@ from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 from wsproto.frame_protocol import Opcode
 
-from authdoctor.redaction.redactor import MAX_BODY
+from authdoctor.redaction.redactor import MAX_REDACTED_BODY
 from authdoctor.redaction.redactor import REDACTED_HEADER
 from authdoctor.redaction.redactor import Redactor
 
@@ -501,7 +501,7 @@ def test_an_unparsable_json_body_is_dropped_with_a_header() -> None:
 @pytest.mark.parametrize(
     ("content", "headers", "reason"),
     [
-        (b"a" * (MAX_BODY + 1), [("Content-Type", "text/plain")], "larger than 1 MiB"),
+        (b"a" * (MAX_REDACTED_BODY + 1), [("Content-Type", "text/plain")], "larger than 1 MiB"),
         (
             gzip.compress(b"{}") + b"trailing junk",
             [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
