@@ -15,8 +15,8 @@ from typing import Any
 from authdoctor.redaction.strings import StringRedactor
 from authdoctor.redaction.vocabulary import SECRET_WORDS
 from authdoctor.redaction.vocabulary import is_secret_json_field
-from authdoctor.wire.bodies import UndecodableBody
-from authdoctor.wire.bodies import decode_body
+from authdoctor.wire import UndecodableBody
+from authdoctor.wire import decode_body
 
 MAX_REDACTED_BODY = 1 << 20  # the largest body rewritten (raw or decoded); larger is dropped
 REDACTED_HEADER = "X-Authdoctor-Redacted"

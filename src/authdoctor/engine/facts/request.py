@@ -14,8 +14,8 @@ from authdoctor.engine.facts.token_endpoint import FORM_TYPE
 from authdoctor.engine.facts.token_endpoint import MAX_OAUTH_BODY
 from authdoctor.util.deferred import Deferred
 from authdoctor.util.timefmt import iso_utc
-from authdoctor.wire.bodies import bounded_body
-from authdoctor.wire.hosts import is_loopback
+from authdoctor.wire import bounded_body
+from authdoctor.wire import is_loopback
 
 _SECRET_QUERY = frozenset(
     {*TOKEN_QUERY_PARAMS, "client_secret", "refresh_token", "code", "password", "secret", "sig"}

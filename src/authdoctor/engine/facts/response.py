@@ -15,14 +15,14 @@ from authdoctor.util.caches import bounded_lru
 from authdoctor.util.deferred import Deferred
 from authdoctor.util.timefmt import clock_phrase
 from authdoctor.util.timefmt import iso_utc
-from authdoctor.wire.bodies import bounded_body
-from authdoctor.wire.challenge import Challenge
-from authdoctor.wire.challenge import bearer_challenge
-from authdoctor.wire.challenge import parse_www_authenticate
-from authdoctor.wire.error_body import MAX_ERROR_BODY
-from authdoctor.wire.error_body import ErrorBody
-from authdoctor.wire.error_body import parse_error_body
-from authdoctor.wire.plain_body import plain_text_error
+from authdoctor.wire import MAX_ERROR_BODY
+from authdoctor.wire import Challenge
+from authdoctor.wire import ErrorBody
+from authdoctor.wire import bearer_challenge
+from authdoctor.wire import bounded_body
+from authdoctor.wire import parse_error_body
+from authdoctor.wire import parse_www_authenticate
+from authdoctor.wire import plain_text_error
 
 # Error codes with a meaning fixed by RFC 6749 section 5.2 (token endpoint) and RFC 6750
 # section 3.1 (resource servers) and RFC 9449 (DPoP).

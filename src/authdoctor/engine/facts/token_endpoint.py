@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from mitmproxy import http
 
 from authdoctor.engine.facts.token import fingerprint
-from authdoctor.wire.bodies import bounded_body
+from authdoctor.wire import bounded_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 # The largest token request, token response or discovery document read, decoded: each is a
