@@ -27,8 +27,8 @@ from mitmproxy.test import tutils
 from authdoctor.engine.facts.catalogue import CATALOGUE
 from authdoctor.engine.facts.catalogue import PYTHON_TYPES
 from authdoctor.engine.facts.header import KNOWN_SCHEMES
-from authdoctor.redaction.redactor import zstd
 from authdoctor.util.deferred import Deferred
+from authdoctor.wire.bodies import zstd
 
 TOKEN_CHARS = string.ascii_letters + string.digits + "-._~+/="
 B64URL_CHARS = string.ascii_letters + string.digits + "-_"

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.engine.facts.response import bounded_body
 from authdoctor.engine.facts.response import parse_http_date
 from authdoctor.engine.facts.response import response_facts
+from authdoctor.wire.bodies import bounded_body
 from authdoctor.wire.challenge import Challenge
 from authdoctor.wire.challenge import parse_www_authenticate
 from authdoctor.wire.error_body import MAX_FIELD

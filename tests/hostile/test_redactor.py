@@ -14,10 +14,10 @@ from mitmproxy import http
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.redaction.redactor import BodyDropped
+from authdoctor.redaction.bodies import BodyDropped
+from authdoctor.redaction.bodies import decode_content
 from authdoctor.redaction.redactor import Redactor
-from authdoctor.redaction.redactor import _split_word
-from authdoctor.redaction.redactor import decode_content
+from authdoctor.redaction.strings import _split_word
 from tests.hostile.strategies import B64URL_CHARS
 from tests.hostile.strategies import CODINGS
 from tests.hostile.strategies import CONTENT_TYPES

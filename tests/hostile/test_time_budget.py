@@ -36,7 +36,8 @@ from authdoctor.engine.rules import templates
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.recordings.reading import Judged
-from authdoctor.redaction import redactor as redact
+from authdoctor.redaction import bodies as redacted_bodies
+from authdoctor.redaction import vocabulary
 from authdoctor.redaction.redactor import Redactor
 from authdoctor.report import build_report
 from authdoctor.report import html as report_html
@@ -83,45 +84,45 @@ PATTERNS: dict[str, list[tuple[Callable[[Any], Any], Any]]] = {
         (api_key.mask_echoed_secrets, "sk_live_" * (MIB // 8)),
         (api_key.mask_echoed_secrets, "sk-abc " * (MIB // 7)),
     ],
-    "redaction/redactor.py:_MARKER": [(SEEN.text, "[redacted:0123456789ab]" * (MIB // 23))],
-    "redaction/redactor.py:_JWT": [
+    "redaction/strings.py:_MARKER": [(SEEN.text, "[redacted:0123456789ab]" * (MIB // 23))],
+    "redaction/vocabulary.py:JWT": [
         (SEEN.text, "eyJ" * (MIB // 3)),
         (SEEN.text, "eyJa." * (MIB // 5)),
         (SEEN.text, "eyJ" + "." * MIB),
     ],
-    "redaction/redactor.py:_API_KEY": [
+    "redaction/vocabulary.py:API_KEY": [
         (SEEN.text, "-----BEGIN PRIVATE KEY-----" * (MIB // 27)),
         (SEEN.text, "-----BEGIN " + "A " * (MIB // 2)),
         (SEEN.text, "-----BEGIN PRIVATE KEY-----" + "-----END " * (MIB // 9)),
         (SEEN.text, "sk_live_" * (MIB // 8)),
         (SEEN.text, "ghp_" * (MIB // 4)),
     ],
-    "redaction/redactor.py:_URL_PARAM": [
+    "redaction/vocabulary.py:SECRET_URL_PARAM": [
         (SEEN.text, "?access_token=" * (MIB // 14)),
         (SEEN.text, "&" * MIB),
         (SEEN.text, "?token=[redacted:" * (MIB // 17)),
     ],
-    "redaction/redactor.py:_RUN": [
+    "redaction/strings.py:_RUN": [
         (SEEN.text, "zQsecret" * (MIB // 8)),
         (SEEN.text, "a" * MIB + "=" * MIB),
     ],
-    "redaction/redactor.py:_SECRET_WORDS": [
-        (redact._SECRET_WORDS.search, "bearer" + " " * MIB),
-        (redact._SECRET_WORDS.search, "bearer " * (MIB // 7)),
-        (redact._SECRET_WORDS.search, "access_" * (MIB // 7)),
+    "redaction/vocabulary.py:SECRET_WORDS": [
+        (vocabulary.SECRET_WORDS.search, "bearer" + " " * MIB),
+        (vocabulary.SECRET_WORDS.search, "bearer " * (MIB // 7)),
+        (vocabulary.SECRET_WORDS.search, "access_" * (MIB // 7)),
     ],
-    "redaction/redactor.py:_FORM_SHAPE": [
-        (redact._FORM_SHAPE.fullmatch, b"a=" * (MIB // 2) + b"&"),
-        (redact._FORM_SHAPE.fullmatch, b"a=b&" * (MIB // 4) + b"c"),
-        (redact._FORM_SHAPE.fullmatch, b"a" * MIB),
-        (redact._FORM_SHAPE.fullmatch, b"a=" + b" " * MIB + b"x"),
+    "redaction/bodies.py:_FORM_SHAPE": [
+        (redacted_bodies._FORM_SHAPE.fullmatch, b"a=" * (MIB // 2) + b"&"),
+        (redacted_bodies._FORM_SHAPE.fullmatch, b"a=b&" * (MIB // 4) + b"c"),
+        (redacted_bodies._FORM_SHAPE.fullmatch, b"a" * MIB),
+        (redacted_bodies._FORM_SHAPE.fullmatch, b"a=" + b" " * MIB + b"x"),
     ],
-    "redaction/redactor.py:_USERINFO": [
+    "redaction/strings.py:_USERINFO": [
         (SEEN.url, "a" * MIB + "://" + "b" * MIB),
         (SEEN.url, "a://" * (MIB // 4)),
     ],
-    "redaction/redactor.py:_b64url_json": [(redact._b64url_json, "a" * MIB + "!")],
-    "redaction/redactor.py:_credential": [
+    "redaction/vocabulary.py:_b64url_json": [(vocabulary._b64url_json, "a" * MIB + "!")],
+    "redaction/strings.py:_credential": [
         (SEEN._credential, " \t" * MIB + "x"),
         (SEEN._credential, "Bearer " + ";" * MIB + "x"),  # the quotes around a word
         (SEEN._credential, "Bearer " + "(" * MIB + ")" * MIB),
@@ -147,7 +148,7 @@ NOT_HOSTILE = {
     "engine/rules/conditions.py:_leaf": "compiles a rule's `matches:`; shipped ones run below",
     "profiles/profile.py:issuer_pattern": "compiles a profile's issuers; hostile ones are below",
     "profiles/profile.py:_host_pattern": "compiles a profile's hosts; hostile ones are below",
-    "redaction/redactor.py:_compile": "compiles the user's own --pattern",
+    "redaction/strings.py:_compile": "compiles the user's own --pattern",
     "sandbox/api.py:_compile": "compiles the sandbox's own route table",
     "cli/proxy_process.py:_drain": "reads mitmdump's own start-up lines",
 }

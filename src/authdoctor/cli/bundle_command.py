@@ -34,7 +34,7 @@ from authdoctor.recordings.reading import read_flows
 from authdoctor.recordings.writing import annotated
 from authdoctor.recordings.writing import write_flows
 from authdoctor.recordings.writing import write_har
-from authdoctor.redaction.redactor import Redactor
+from authdoctor.redaction import Redactor
 from authdoctor.report import build_report
 from authdoctor.report import render_html
 from authdoctor.report import render_markdown

@@ -15,7 +15,7 @@ from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import read_flows
 from authdoctor.recordings.writing import annotated
 from authdoctor.recordings.writing import write_redacted
-from authdoctor.redaction.redactor import Redactor
+from authdoctor.redaction import Redactor
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from authdoctor.keys.signing_keys import KeySet
 from authdoctor.keys.signing_keys import KeySetError
 from authdoctor.keys.signing_keys import parse_jwks
-from authdoctor.wire.hosts import is_loopback
+from authdoctor.wire import is_loopback
 
 logger = logging.getLogger("authdoctor")
 

@@ -43,7 +43,7 @@ from authdoctor.live.hook_times import HookTimes
 from authdoctor.live.rejected_requests import RejectedRequestWatcher
 from authdoctor.live.rule_watcher import snapshot
 from authdoctor.recordings.writing import write_redacted
-from authdoctor.redaction.redactor import Redactor
+from authdoctor.redaction import Redactor
 
 logger = logging.getLogger("authdoctor")
 RELOAD_INTERVAL_S = 1.0

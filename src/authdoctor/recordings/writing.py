@@ -26,7 +26,7 @@ from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.settings import Settings
-from authdoctor.redaction.redactor import Redactor
+from authdoctor.redaction import Redactor
 
 
 def annotated(

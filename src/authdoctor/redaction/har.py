@@ -15,10 +15,11 @@ import binascii
 import copy
 from typing import Any
 
-from authdoctor.redaction.redactor import MAX_BODY
-from authdoctor.redaction.redactor import REDACTED_HEADER
-from authdoctor.redaction.redactor import BodyDropped
-from authdoctor.redaction.redactor import Redactor
+from authdoctor.redaction.bodies import MAX_REDACTED_BODY
+from authdoctor.redaction.bodies import REDACTED_HEADER
+from authdoctor.redaction.bodies import BodyDropped
+from authdoctor.redaction.bodies import redact_body
+from authdoctor.redaction.strings import StringRedactor
 
 _ANNOTATIONS = frozenset({"comment", "_authdoctor"})
 
@@ -31,7 +32,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _fields(redactor: Redactor, entry: dict[str, Any]) -> None:
+def _fields(redactor: StringRedactor, entry: dict[str, Any]) -> None:
     request, response = _dict(entry.get("request")), _dict(entry.get("response"))
     for message in (request, response):
         for header in _dicts(message.get("headers")):
@@ -48,13 +49,13 @@ def _fields(redactor: Redactor, entry: dict[str, Any]) -> None:
         _param(redactor, param)
 
 
-def _param(redactor: Redactor, param: dict[str, Any]) -> None:
+def _param(redactor: StringRedactor, param: dict[str, Any]) -> None:
     name, value = param.get("name"), param.get("value")
     if isinstance(value, str):
         param["value"] = redactor.field(name if isinstance(name, str) else "", value)
 
 
-def _body_text(redactor: Redactor, text: str, mime: Any, is_base64: bool) -> str:
+def _body_text(redactor: StringRedactor, text: str, mime: Any, is_base64: bool) -> str:
     """The redacted text of a HAR body; raises BodyDropped."""
     content_type = mime if isinstance(mime, str) else ""
     if is_base64:
@@ -62,12 +63,12 @@ def _body_text(redactor: Redactor, text: str, mime: Any, is_base64: bool) -> str
             data = base64.b64decode("".join(text.split()), validate=True)
         except (binascii.Error, ValueError):
             raise BodyDropped("not valid base64") from None
-        redacted = redactor.body(data, content_type)
+        redacted = redact_body(redactor, data, content_type)
         return text if redacted is data else base64.b64encode(redacted).decode("ascii")
-    if len(text) > MAX_BODY:
+    if len(text) > MAX_REDACTED_BODY:
         raise BodyDropped("larger than 1 MiB")
     data = text.encode("utf-8", "surrogatepass")
-    redacted = redactor.body(data, content_type)
+    redacted = redact_body(redactor, data, content_type)
     return text if redacted is data else redacted.decode("utf-8", "surrogatepass")
 
 
@@ -78,7 +79,7 @@ def _note_drop(message: dict[str, Any], reason: str) -> None:
     headers.append({"name": REDACTED_HEADER, "value": f"body dropped ({reason})"})
 
 
-def _bodies(redactor: Redactor, entry: dict[str, Any]) -> None:
+def _bodies(redactor: StringRedactor, entry: dict[str, Any]) -> None:
     request, response = _dict(entry.get("request")), _dict(entry.get("response"))
     post = _dict(request.get("postData"))
     for param in _dicts(post.get("params")):
@@ -114,7 +115,7 @@ def _is_binary(node: dict[str, Any], key: str) -> bool:
     )
 
 
-def _scrub(redactor: Redactor, node: Any, keep: frozenset[str] = frozenset()) -> Any:
+def _scrub(redactor: StringRedactor, node: Any, keep: frozenset[str] = frozenset()) -> Any:
     """Every string through Redactor.text; `keep` names the keys left alone (in entries)."""
     if isinstance(node, str):
         return redactor.text(node)
@@ -130,7 +131,7 @@ def _scrub(redactor: Redactor, node: Any, keep: frozenset[str] = frozenset()) ->
     return node
 
 
-def redact_har(redactor: Redactor, har: dict[str, Any]) -> dict[str, Any]:
+def redact_har(redactor: StringRedactor, har: dict[str, Any]) -> dict[str, Any]:
     """A redacted deep copy of a HAR document."""
     document = copy.deepcopy(har)
     entries = _dicts(_dict(document.get("log")).get("entries"))

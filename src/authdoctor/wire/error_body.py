@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-MAX_BODY = 65536
+MAX_ERROR_BODY = 65536  # the largest error body read, decoded; they are a few hundred bytes
 MAX_FIELD = 500
 
 # Keys in order of preference; the first usable scalar wins.
@@ -52,7 +52,7 @@ class ErrorBody:
 
 
 def parse_error_body(content: bytes | None, content_type: str | None) -> ErrorBody | None:
-    """Error fields from a JSON body (only if <= MAX_BODY bytes and it parses); None otherwise.
+    """Error fields from a JSON body (at most MAX_ERROR_BODY bytes, and it parses); else None.
 
     Never raises: invalid UTF-8, non-JSON, non-object JSON, too deep nesting and oversized
     bodies all give None.
@@ -78,14 +78,14 @@ def _load_json_object(content: object, content_type: object) -> dict[str, object
     if isinstance(content, bytearray | memoryview):
         content = bytes(content)
     if isinstance(content, bytes):
-        if len(content) > MAX_BODY:
+        if len(content) > MAX_ERROR_BODY:
             return None
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             return None
     elif isinstance(content, str):
-        if len(content) > MAX_BODY:
+        if len(content) > MAX_ERROR_BODY:
             return None
         text = content.removeprefix("\ufeff")
     else:

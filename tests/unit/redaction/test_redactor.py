@@ -1,26 +1,21 @@
-"""Redaction for support tickets: the canary test seeds distinct secrets into every place a
-recording carries them and byte-searches the redacted output (a .mitm written with
-FlowWriter, a HAR through json.dumps); compressed and base64 bodies are searched decoded
-too, as a search of the compressed bytes would prove nothing. The evidence must survive."""
+"""Redaction of flows for support tickets: the canary test seeds distinct secrets into every
+place a flow carries them and byte-searches the redacted output (a .mitm written with
+FlowWriter; HAR documents are in test_har.py); compressed bodies are searched decoded too,
+as a search of the compressed bytes would prove nothing. The evidence must survive."""
 
 from __future__ import annotations
 
 import base64
 import copy
 import gzip
-import hashlib
-import hmac
 import io
 import json
-import re
 import secrets
 from collections.abc import Sequence
 from email.utils import formatdate
-from typing import Any
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
-import jwt
 import pytest
 from mitmproxy import http
 from mitmproxy import io as mitm_io
@@ -29,51 +24,20 @@ from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 from wsproto.frame_protocol import Opcode
 
-from authdoctor.redaction.redactor import MAX_BODY
-from authdoctor.redaction.redactor import REDACTED_HEADER
+from authdoctor.redaction.bodies import MAX_REDACTED_BODY
+from authdoctor.redaction.bodies import REDACTED_HEADER
 from authdoctor.redaction.redactor import Redactor
+from tests.unit.redaction.canaries import ANNOTATION
+from tests.unit.redaction.canaries import CHALLENGE
+from tests.unit.redaction.canaries import COMMENT
+from tests.unit.redaction.canaries import MARK
+from tests.unit.redaction.canaries import REQUEST_ID
+from tests.unit.redaction.canaries import Canaries
+from tests.unit.redaction.canaries import kept_segments
+from tests.unit.redaction.canaries import leaks
 
 SENT = tutils.treq().timestamp_start
 DATE = formatdate(SENT, usegmt=True)
-CHALLENGE = 'Bearer realm="Company X API", error="invalid_token", error_description="expired"'
-REQUEST_ID = "req_0123456789"
-MARK = re.compile(r"\[redacted:[0-9a-f]{12}\]")
-ANNOTATION = {
-    "cause": "token_expired",
-    "severity": "error",
-    "findings": [{"rule": "token-expired", "cause": "token_expired", "title": "Token expired"}],
-}
-# authdoctor's own text: already safe, and it must reach the ticket as written (the URL is
-# authdoctor's redacted_url, whose REDACTED would otherwise look like a value to replace).
-COMMENT = (
-    "authdoctor: Token expired (sha256:0123456789ab) on "
-    "GET https://api.xxx.com/v1/orders?access_token=REDACTED\n1. Refresh the token"
-)
-
-
-class Canaries:
-    """Distinct secrets, each unique enough that a byte search cannot hit anything else."""
-
-    def __init__(self) -> None:
-        self.values: list[str] = []
-        self.jwts: list[str] = []
-
-    def __call__(self, prefix: str = "cnry", size: int = 10) -> str:
-        value = prefix + secrets.token_hex(size)
-        self.values.append(value)
-        return value
-
-    def upper(self, prefix: str) -> str:
-        value = prefix + secrets.token_hex(8).upper()
-        self.values.append(value)
-        return value
-
-    def jwt(self, **claims: Any) -> str:
-        payload = {"iss": "https://auth.xxx.com/", "sub": "svc-inventory", **claims}
-        token = jwt.encode(payload, secrets.token_bytes(32), algorithm="HS256")
-        self.jwts.append(token)
-        self.values += [token, token.rsplit(".", 1)[1]]  # the whole token and its signature
-        return token
 
 
 def _headers(pairs: Sequence[tuple[str, str]]) -> http.Headers:
@@ -134,15 +98,6 @@ def _written(flows: Sequence[http.HTTPFlow]) -> tuple[bytes, list[http.HTTPFlow]
         if m is not None
     ]
     return data + b"\n".join(bodies), read_back  # type: ignore[return-value]
-
-
-def _leaks(haystack: bytes, canaries: Canaries) -> list[str]:
-    return [value for value in canaries.values if value.encode() in haystack]
-
-
-def _kept_segments(haystack: bytes, canaries: Canaries) -> list[str]:
-    """header.payload of every JWT that did NOT survive (should be empty)."""
-    return [t for t in canaries.jwts if t.rsplit(".", 1)[0].encode() not in haystack]
 
 
 def _token_endpoint_flow(c: Canaries) -> http.HTTPFlow:
@@ -259,9 +214,9 @@ def test_canary_flows_lose_every_secret_and_keep_the_evidence() -> None:
     redactor = Redactor()
     haystack, read_back = _written([redactor.flow(f) for f in flows])
     original, _ = _written(flows)
-    assert len(_leaks(original, c)) == len(c.values)  # the search does see every canary
-    assert _leaks(haystack, c) == []
-    assert _kept_segments(haystack, c) == []
+    assert len(leaks(original, c)) == len(c.values)  # the search does see every canary
+    assert leaks(haystack, c) == []
+    assert kept_segments(haystack, c) == []
     for evidence in (CHALLENGE, REQUEST_ID, DATE, "E-AUTH-001", '"token_type": "Bearer"'):
         assert evidence.encode() in haystack
     token, api = read_back
@@ -285,149 +240,6 @@ def test_canary_flows_lose_every_secret_and_keep_the_evidence() -> None:
     assert token.request.query["scope"] == "read write"
 
 
-def _har(c: Canaries) -> dict[str, Any]:
-    access, code, password, secret_ = c(), c(), c(), c()
-    id_token, assertion = c.jwt(aud="cli_8f2a91"), c.jwt(aud="https://auth.xxx.com/")
-    body = {
-        "access_token": c(),
-        "id_token": c.jwt(aud="cli_8f2a91"),
-        "refresh_token": c(),
-        "user": {"name": "alice", "credentials": [{"api_key": c(), "note": c("sk_live_")}]},
-    }
-    login = {
-        "comment": COMMENT,
-        "_authdoctor": copy.deepcopy(ANNOTATION),
-        "startedDateTime": "2000-01-01T00:00:00.000Z",
-        "request": {
-            "method": "POST",
-            "url": f"https://auth.xxx.com/oauth/token?access_token={access}&code={code}"
-            f"&id_token={id_token}",
-            "httpVersion": "HTTP/1.1",
-            "headers": [
-                {"name": "Authorization", "value": "Bearer " + c.jwt(scope="read")},
-                {"name": "Cookie", "value": f"sid={c()}"},
-                {"name": "X-Api-Key", "value": c()},
-                {"name": "Proxy-Authorization", "value": "Basic " + c()},
-                {"name": "X-Trace", "value": "token " + c("ghp_", 16)},
-            ],
-            "queryString": [
-                {"name": "access_token", "value": access},
-                {"name": "code", "value": code},
-                {"name": "id_token", "value": id_token},
-            ],
-            "cookies": [{"name": "sid", "value": c()}, {"name": "csrf", "value": c()}],
-            "postData": {
-                "mimeType": "application/x-www-form-urlencoded",
-                "text": f"grant_type=password&username=alice&password={password}"
-                f"&client_secret={secret_}&client_assertion={assertion}",
-                "params": [
-                    {"name": "grant_type", "value": "password"},
-                    {"name": "username", "value": "alice"},
-                    {"name": "password", "value": password},
-                    {"name": "client_secret", "value": secret_},
-                    {"name": "client_assertion", "value": assertion},
-                ],
-            },
-        },
-        "response": {
-            "status": 401,
-            "statusText": "Unauthorized",
-            "httpVersion": "HTTP/1.1",
-            "headers": [
-                {"name": "WWW-Authenticate", "value": CHALLENGE},
-                {"name": "X-Request-Id", "value": REQUEST_ID},
-                {"name": "Set-Cookie", "value": f"sid={c()}; Path=/"},
-            ],
-            "cookies": [{"name": "sid", "value": c()}],
-            "content": {
-                "size": 100,
-                "mimeType": "application/json",
-                "encoding": "base64",
-                "text": base64.b64encode(json.dumps(body).encode()).decode(),
-            },
-            "redirectURL": f"https://app.example.com/cb#access_token={c()}&token_type=Bearer",
-        },
-        "_webSocketMessages": [
-            {"type": "send", "opcode": 1, "data": json.dumps({"payload": {"authToken": c()}})}
-        ],
-    }
-    upload = {
-        "request": {
-            "method": "POST",
-            "url": "https://app.example.com/upload",
-            "postData": {
-                "mimeType": "multipart/form-data",
-                "params": [{"name": "pwd", "value": c()}],
-            },
-        },
-        "response": {"status": 204, "headers": [], "content": {"mimeType": "", "text": ""}},
-    }
-    page = {"html": f"<html><body><a href='/x?token={c()}'>x</a></body></html>"}
-    echo = {
-        "request": {"method": "GET", "url": "https://app.example.com/page", "headers": []},
-        "response": {
-            "status": 200,
-            "headers": [],
-            "content": {"mimeType": "text/html", "text": page["html"]},
-        },
-    }
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "test", "version": "1"},
-            "pages": [{"id": "p1", "title": f"https://app.example.com/#id_token={c()}"}],
-            "entries": [login, echo, upload],
-        }
-    }
-
-
-def _har_haystack(document: dict[str, Any]) -> bytes:
-    decoded = [
-        base64.b64decode(entry["response"]["content"]["text"])
-        for entry in document["log"]["entries"]
-        if entry["response"]["content"].get("encoding") == "base64"
-    ]
-    return json.dumps(document).encode() + b"\n".join(decoded)
-
-
-def test_canary_har_loses_every_secret_and_keeps_the_evidence() -> None:
-    c = Canaries()
-    har = _har(c)
-    assert len(set(c.values)) >= 25
-    original = copy.deepcopy(har)
-    redacted = Redactor().har(har)
-    assert har == original
-    assert len(_leaks(_har_haystack(har), c)) == len(c.values)
-    haystack = _har_haystack(redacted)
-    assert _leaks(haystack, c) == []
-    assert _kept_segments(haystack, c) == []
-    login, echo, _ = redacted["log"]["entries"]
-    assert login["comment"] == COMMENT
-    assert login["_authdoctor"] == ANNOTATION
-    assert {"name": "WWW-Authenticate", "value": CHALLENGE} in login["response"]["headers"]
-    assert {"name": "X-Request-Id", "value": REQUEST_ID} in login["response"]["headers"]
-    assert {"name": "grant_type", "value": "password"} in login["request"]["postData"]["params"]
-    assert login["response"]["redirectURL"].endswith("&token_type=Bearer")
-    assert echo["response"]["content"]["text"] == ""
-    assert {
-        "name": REDACTED_HEADER,
-        "value": "body dropped (text/html content that looks secret)",
-    } in echo["response"]["headers"]
-
-
-def test_query_string_and_url_of_a_har_entry_get_the_same_replacement() -> None:
-    value = "a+b/c=" + secrets.token_hex(8)  # percent-encoded in the URL, decoded in queryString
-    request = {
-        "url": "https://api.xxx.com/v1?" + urlencode({"access_token": value, "page": "2"}),
-        "queryString": [{"name": "access_token", "value": value}, {"name": "page", "value": "2"}],
-    }
-    redacted = Redactor().har({"log": {"entries": [{"request": request}]}})
-    request = redacted["log"]["entries"][0]["request"]
-    replacement = request["queryString"][0]["value"]
-    assert MARK.fullmatch(replacement)
-    assert request["url"] == f"https://api.xxx.com/v1?access_token={replacement}&page=2"
-
-
 def _bearer_flow(token: str) -> http.HTTPFlow:
     request = _request("https://api.xxx.com/v1/orders", headers=[("Authorization", token)])
     return tflow.tflow(req=request, resp=_response(401, headers=[("WWW-Authenticate", CHALLENGE)]))
@@ -444,26 +256,6 @@ def test_same_secret_same_replacement_in_one_redactor_not_across_redactors() -> 
     )
     assert second.flow(flow).request.headers["Authorization"] != one
     assert first.secret("s3cret") == first.secret("s3cret") != second.secret("s3cret")
-
-
-def test_secret_is_the_keyed_hmac() -> None:
-    key = b"k" * 32
-    digest = hmac.new(key, b"s3cret", hashlib.sha256).hexdigest()[:12]
-    assert Redactor(key=key).secret("s3cret") == f"[redacted:{digest}]"
-    assert Redactor(key=b"x" * 32).secret("s3cret") != f"[redacted:{digest}]"
-
-
-def test_token_keeps_jwt_header_and_claims_and_loses_the_signature() -> None:
-    c = Canaries()
-    token = c.jwt(scope="read")
-    header, payload, signature = token.split(".")
-    redacted = Redactor().token(token)
-    assert redacted.startswith(f"{header}.{payload}.")
-    assert MARK.fullmatch(redacted.rsplit(".", 1)[1])
-    assert signature not in redacted
-    flask_session = "eyJ1c2VyIjoiYWxpY2UifQ.ZxYw.c2lnbmF0dXJl"  # base64 JSON, but no JOSE header
-    assert MARK.fullmatch(Redactor().token(flask_session))
-    assert MARK.fullmatch(Redactor().token("opaque-token-1234567890"))
 
 
 def test_the_original_flow_is_not_changed() -> None:
@@ -483,7 +275,7 @@ def test_the_state_before_an_edit_is_not_kept() -> None:
     flow.backup()
     flow.request.headers["Authorization"] = "Bearer edited"
     haystack, _ = _written([Redactor().flow(flow)])
-    assert _leaks(haystack, c) == []
+    assert leaks(haystack, c) == []
 
 
 def test_an_unparsable_json_body_is_dropped_with_a_header() -> None:
@@ -495,13 +287,13 @@ def test_an_unparsable_json_body_is_dropped_with_a_header() -> None:
     assert redacted.response.raw_content == b""
     assert redacted.response.headers[REDACTED_HEADER] == "body dropped (not valid JSON)"
     assert redacted.response.headers["content-length"] == "0"
-    assert _leaks(_written([redacted])[0], c) == []
+    assert leaks(_written([redacted])[0], c) == []
 
 
 @pytest.mark.parametrize(
     ("content", "headers", "reason"),
     [
-        (b"a" * (MAX_BODY + 1), [("Content-Type", "text/plain")], "larger than 1 MiB"),
+        (b"a" * (MAX_REDACTED_BODY + 1), [("Content-Type", "text/plain")], "larger than 1 MiB"),
         (
             gzip.compress(b"{}") + b"trailing junk",
             [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
@@ -584,7 +376,7 @@ def test_websocket_messages_are_redacted() -> None:
         websocket.WebSocketMessage(Opcode.TEXT, True, b"hello", SENT),
     ]
     redacted = Redactor().flow(flow)
-    assert _leaks(_written([redacted])[0], c) == []
+    assert leaks(_written([redacted])[0], c) == []
     assert redacted.websocket.messages[2].content == b"hello"
 
 
@@ -592,25 +384,3 @@ def test_other_metadata_is_dropped_and_authdoctor_metadata_kept() -> None:
     flow = _bearer_flow("Bearer x")
     flow.metadata.update({"authdoctor": ANNOTATION, "proxyauth": ("user", "hunter2hunter2")})
     assert Redactor().flow(flow).metadata == {"authdoctor": ANNOTATION}
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "expected"),
-    [
-        ("Authorization", "Basic dXNlcjpwYXNz", "Basic "),
-        ("Cookie", "a=1; b=2", "a=[redacted:"),
-        ("Set-Cookie", "sid=x; Path=/; SameSite=Lax", "sid=[redacted:"),
-        ("X-Request-Id", REQUEST_ID, REQUEST_ID),
-        ("WWW-Authenticate", CHALLENGE, CHALLENGE),
-        ("Location", "https://app/cb#access_token=abc&token_type=Bearer", "https://app/cb#"),
-        ("Ocp-Apim-Subscription-Key", "0123456789abcdef", "[redacted:"),
-        ("Authorization", "Bearer undefined", "Bearer undefined"),  # a bug to show, no secret
-    ],
-)
-def test_header_values(name: str, value: str, expected: str) -> None:
-    redacted = Redactor().header(name, value)
-    assert redacted.startswith(expected)
-    if expected == value:
-        assert redacted == value
-    else:
-        assert redacted != value

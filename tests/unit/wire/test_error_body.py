@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from authdoctor.wire.error_body import MAX_BODY
+from authdoctor.wire.error_body import MAX_ERROR_BODY
 from authdoctor.wire.error_body import ErrorBody
 from authdoctor.wire.error_body import parse_error_body
 
@@ -274,8 +274,8 @@ def test_content_types(
 
 def test_size_limit_is_inclusive() -> None:
     prefix = b'{"error":"x","pad":"'
-    fits = prefix + b"a" * (MAX_BODY - len(prefix) - 2) + b'"}'
-    assert len(fits) == MAX_BODY
+    fits = prefix + b"a" * (MAX_ERROR_BODY - len(prefix) - 2) + b'"}'
+    assert len(fits) == MAX_ERROR_BODY
     assert parse_error_body(fits, "application/json") == ErrorBody(error="x")
     assert parse_error_body(fits[:-2] + b'a"}', "application/json") is None
 
@@ -303,7 +303,7 @@ def test_size_limit_is_inclusive() -> None:
         pytest.param(b"\\" * 50_000, "application/json", id="50k-backslashes"),
         pytest.param(b'{"error":"' + b"\\" * 50_001 + b'"}', None, id="odd-backslashes"),
         pytest.param(b"," * 100_000, None, id="100k-commas"),
-        pytest.param(b'{"error":"x"}' + b" " * MAX_BODY, None, id="oversized"),
+        pytest.param(b'{"error":"x"}' + b" " * MAX_ERROR_BODY, None, id="oversized"),
         pytest.param(b'{"code": ' + b"9" * 5000 + b"}", None, id="huge-int-literal"),
         pytest.param(b'{"code": NaN, "message": Infinity}', None, id="nan-infinity"),
         pytest.param(b'{"code": 1e400}', None, id="float-overflow"),

@@ -10,9 +10,12 @@ from mitmproxy import http
 
 from authdoctor.engine.facts.header import TOKEN_QUERY_PARAMS
 from authdoctor.engine.facts.header import query_of
+from authdoctor.engine.facts.token_endpoint import FORM_TYPE
+from authdoctor.engine.facts.token_endpoint import MAX_OAUTH_BODY
 from authdoctor.util.deferred import Deferred
 from authdoctor.util.timefmt import iso_utc
-from authdoctor.wire.hosts import is_loopback
+from authdoctor.wire import bounded_body
+from authdoctor.wire import is_loopback
 
 _SECRET_QUERY = frozenset(
     {*TOKEN_QUERY_PARAMS, "client_secret", "refresh_token", "code", "password", "secret", "sig"}
@@ -33,7 +36,6 @@ def redacted_url(request: http.Request) -> str:
 
 
 _TOKEN_PATH_ENDINGS = ("/token", "/oauth/token", "/oauth2/token", "/oauth2/v2.0/token")
-_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def is_token_request(request: http.Request, token_endpoints: Collection[str]) -> bool:
@@ -46,11 +48,9 @@ def is_token_request(request: http.Request, token_endpoints: Collection[str]) ->
         return True
     if path.endswith(_TOKEN_PATH_ENDINGS):
         return True
-    content = request.raw_content or b""
-    content_type = request.headers.get("content-type", "")
-    return (
-        content_type.startswith(_FORM_TYPE) and len(content) < 65536 and b"grant_type=" in content
-    )
+    if not request.headers.get("content-type", "").startswith(FORM_TYPE):
+        return False
+    return b"grant_type=" in (bounded_body(request, MAX_OAUTH_BODY) or b"")
 
 
 # Secrets that must never travel in a URL; `code` is left out, as the authorization-code

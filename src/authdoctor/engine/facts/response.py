@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -16,13 +15,14 @@ from authdoctor.util.caches import bounded_lru
 from authdoctor.util.deferred import Deferred
 from authdoctor.util.timefmt import clock_phrase
 from authdoctor.util.timefmt import iso_utc
-from authdoctor.wire.challenge import Challenge
-from authdoctor.wire.challenge import bearer_challenge
-from authdoctor.wire.challenge import parse_www_authenticate
-from authdoctor.wire.error_body import MAX_BODY
-from authdoctor.wire.error_body import ErrorBody
-from authdoctor.wire.error_body import parse_error_body
-from authdoctor.wire.plain_body import plain_text_error
+from authdoctor.wire import MAX_ERROR_BODY
+from authdoctor.wire import Challenge
+from authdoctor.wire import ErrorBody
+from authdoctor.wire import bearer_challenge
+from authdoctor.wire import bounded_body
+from authdoctor.wire import parse_error_body
+from authdoctor.wire import parse_www_authenticate
+from authdoctor.wire import plain_text_error
 
 # Error codes with a meaning fixed by RFC 6749 section 5.2 (token endpoint) and RFC 6750
 # section 3.1 (resource servers) and RFC 9449 (DPoP).
@@ -55,23 +55,6 @@ REQUEST_ID_HEADERS = (
     "x-trace-id",
     "cf-ray",
 )
-
-
-def bounded_body(message: http.Message, limit: int = MAX_BODY) -> bytes | None:
-    """The decoded body if it is small; gzip/deflate are inflated to at most `limit` bytes."""
-    raw = message.raw_content
-    if not raw or len(raw) > limit:
-        return None
-    encoding = message.headers.get("content-encoding", "").strip().lower()
-    if encoding in ("", "identity"):
-        return raw
-    if encoding not in ("gzip", "deflate", "x-gzip"):
-        return None
-    try:
-        inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
-        return inflater.decompress(raw, limit)
-    except zlib.error:
-        return None
 
 
 def parse_http_date(value: str) -> float | None:
@@ -187,7 +170,7 @@ def _error_facts(
         facts["response.auth_scheme"] = challenges[0].scheme
     bearer = bearer_challenge(challenges)
     content_type = headers.get("content-type", [None])[0]
-    raw = bounded_body(response) if status >= 400 else None
+    raw = bounded_body(response, MAX_ERROR_BODY) if status >= 400 else None
     body = parse_error_body(raw, content_type)
     plain = plain_text_error(raw, content_type) if body is None else None
     challenge_error = bearer.param("error") if bearer else None

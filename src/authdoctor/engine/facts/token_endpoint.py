@@ -18,10 +18,13 @@ from urllib.parse import parse_qsl
 
 from mitmproxy import http
 
-from authdoctor.engine.facts.response import bounded_body
 from authdoctor.engine.facts.token import fingerprint
+from authdoctor.wire import bounded_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# The largest token request, token response or discovery document read, decoded: each is a
+# few hundred bytes to a few KiB.
+MAX_OAUTH_BODY = 65536
 # Tokens a token response hands out besides the access token (OIDC Core 3.1.3.3).
 HANDED_OUT_FIELDS = ("refresh_token", "id_token")
 
@@ -29,7 +32,7 @@ HANDED_OUT_FIELDS = ("refresh_token", "id_token")
 def _form(request: http.Request) -> dict[str, str]:
     if not request.headers.get("content-type", "").lower().startswith(FORM_TYPE):
         return {}
-    body = bounded_body(request)
+    body = bounded_body(request, MAX_OAUTH_BODY)
     if body is None:
         return {}
     pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
@@ -92,7 +95,7 @@ def parse_grant(response: http.Response | None) -> Grant | None:
     """The grant in a 200 token response; None for anything else. Never raises."""
     if response is None or response.status_code != 200:
         return None
-    body = bounded_body(response)
+    body = bounded_body(response, MAX_OAUTH_BODY)
     text = body.decode("utf-8", "replace") if body else ""
     if not text.lstrip().startswith("{"):
         return None
@@ -148,7 +151,7 @@ def discovered_token_endpoint(flow: http.HTTPFlow) -> str | None:
         return None
     if not flow.request.path.split("?", 1)[0].endswith(DISCOVERY_PATHS):
         return None
-    body = bounded_body(flow.response)
+    body = bounded_body(flow.response, MAX_OAUTH_BODY)
     try:
         document = json.loads(body) if body else None
     except (ValueError, RecursionError):

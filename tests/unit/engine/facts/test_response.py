@@ -10,17 +10,24 @@ import gzip
 import json
 import os
 import time
+import zlib
+from collections.abc import Callable
 from collections.abc import Iterator
 from email.utils import formatdate
+from functools import partial
 from typing import Any
 
 import pytest
 from mitmproxy import http
+from mitmproxy.net import encoding
 from mitmproxy.test import tutils
 
+from authdoctor.engine.facts import extract_facts
 from authdoctor.engine.facts.response import response_facts
+from authdoctor.engine.settings import Settings
 from authdoctor.profiles.profile import Profile
 from authdoctor.profiles.profile import load_profile
+from tests.unit import authflows
 
 REALM = 'Bearer realm="Company X API"'
 EXPIRED_CHALLENGE = f'{REALM}, error="invalid_token", error_description="Token has expired"'
@@ -252,6 +259,49 @@ def test_broken_gzip_is_ignored() -> None:
     facts = _facts(response)
     assert "response.auth_error" not in facts
     assert facts["response.auth_failed"] is True
+
+
+EXPIRED_BODY = {"error": "invalid_token", "error_description": "The access token expired"}
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    """Deflate without the zlib wrapper, as some servers send `Content-Encoding: deflate`."""
+    packer = zlib.compressobj(wbits=-15)
+    return packer.compress(data) + packer.flush()
+
+
+def _expired_answer_flow(
+    coding: str = "", pack: Callable[[bytes], bytes] | None = None
+) -> http.HTTPFlow:
+    """A 401 with a Bearer challenge and EXPIRED_BODY, packed and labelled `coding`."""
+    answer = authflows.response(401, headers=[("WWW-Authenticate", REALM)], body=EXPIRED_BODY)
+    if pack is not None:
+        answer.raw_content = pack(answer.raw_content)
+        answer.headers["Content-Encoding"] = coding
+    return authflows.flow(
+        "https://api.xxx.com/v2/devices", headers=[authflows.bearer("opaque-tok")], resp=answer
+    )
+
+
+@pytest.mark.parametrize(
+    ("coding", "pack"),
+    [
+        pytest.param(coding, partial(encoding.encode, encoding=coding), id=coding)
+        for coding in ("br", "zstd", "gzip", "deflate")  # deflate: zlib-wrapped (RFC 9110)
+    ]
+    + [
+        pytest.param("x-gzip", partial(encoding.encode, encoding="gzip"), id="x-gzip"),
+        pytest.param("deflate", _raw_deflate, id="deflate-raw"),
+    ],
+)
+def test_an_encoded_error_body_gives_the_same_facts_as_identity(
+    coding: str, pack: Callable[[bytes], bytes], settings: Settings
+) -> None:
+    identity, _ = extract_facts(_expired_answer_flow(), settings)
+    encoded, _ = extract_facts(_expired_answer_flow(coding, pack), settings)
+    assert identity["response.auth_error"] == "invalid_token"
+    assert identity["response.error_description"] == "The access token expired"
+    assert encoded == identity
 
 
 # tflow: request sent 946681200..946681201, response started 946681202. The server wrote its

@@ -162,3 +162,29 @@ def test_a_discovery_document_teaches_an_unusual_token_endpoint(ruleset, setting
     record(store, discovery, result.facts, result.diagnosis)
     assert list(store.token_endpoints) == ["https://login.example.com/connect/issue"]
     assert issue() == "token_endpoint"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd"])
+def test_encoded_token_calls_give_the_same_facts(coding: str, ruleset, settings) -> None:
+    """The form is found by its grant_type (the path is no usual token path), and the grant
+    and the discovery document are read, whatever their Content-Encoding."""
+    plain = flow(
+        "https://login.example.com/connect/issue",
+        method="POST",
+        headers=[FORM],
+        content=b"grant_type=client_credentials&client_id=app&client_secret=s&scope=read",
+        resp=response(200, body={"access_token": "at", "expires_in": 60, "scope": "read"}),
+    )
+    packed = plain.copy()
+    packed.request.encode(coding)
+    packed.response.encode(coding)
+    facts = analyze(plain, ruleset, settings).facts
+    assert facts["request.kind"] == "token_endpoint" and facts["oauth.expires_in"] == 60
+    assert analyze(packed, ruleset, settings).facts == facts
+    discovery = flow(
+        "https://login.example.com/.well-known/openid-configuration",
+        resp=response(200, body={"token_endpoint": "https://login.example.com/connect/issue"}),
+    )
+    discovery.response.encode(coding)
+    endpoint = token_endpoint.discovered_token_endpoint(discovery)
+    assert endpoint == "https://login.example.com/connect/issue"
