@@ -1,5 +1,5 @@
 """The package's layers (docs/architecture.md): checked with import-linter, and proven able to
-fail by an import planted against the direction in a copy of the source."""
+fail by an import planted against the direction in a copy of the source; no import cycle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
+from graphlib import CycleError
+from graphlib import TopologicalSorter
 from pathlib import Path
+
+import grimp
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "authdoctor"
@@ -69,3 +73,15 @@ def test_only_the_live_package_reaches_for_mitmproxy_ctx() -> None:
     }
     assert users, "the addon reads its options from mitmproxy.ctx"
     assert all(user.startswith("live/") for user in users), users
+
+
+def test_no_module_imports_itself_round_about() -> None:
+    """No import cycle between modules, however long: a cycle hides a layer inside a layer."""
+    graph = grimp.build_graph("authdoctor")
+    dependencies = {
+        module: graph.find_modules_directly_imported_by(module) for module in graph.modules
+    }
+    try:
+        tuple(TopologicalSorter(dependencies).static_order())
+    except CycleError as e:
+        raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None
