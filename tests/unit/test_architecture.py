@@ -84,4 +84,4 @@ def test_no_module_imports_itself_round_about() -> None:
     try:
         tuple(TopologicalSorter(dependencies).static_order())
     except CycleError as e:
-        raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None
+        raise AssertionError(f"import cycle: {' imports '.join(reversed(e.args[1]))}") from None
