@@ -11,10 +11,8 @@ from typing import TextIO
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import Judged
 from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import judge
 from authdoctor.report.flow_output import FORMATS
 from authdoctor.report.flow_output import json_lines
@@ -70,22 +68,14 @@ class _Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        parsed, settings, ruleset = configuration_from_args(args)
-    except (ValueError, AuthDoctorError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    parsed, settings, ruleset = configuration_from_args(args)
     store = SessionStore(parsed.session_tokens, parsed.session_clients)
     progress = sys.stderr if sys.stderr.isatty() and args.format != "json" else None
     report = ReadReport()
     tally = _Tally(judge(args.files, settings, ruleset, store, report), progress)
     render = {"table": table, "json": json_lines, "markdown": markdown}[args.format]
-    try:
-        for line in render(tally):
-            print(line)
-    except RecordingError as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    for line in render(tally):
+        print(line)
     if progress is not None and tally.flows >= PROGRESS_EVERY:
         print(file=progress)
     if report.skipped_entries:

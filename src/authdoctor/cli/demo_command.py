@@ -13,6 +13,7 @@ from pathlib import Path
 from mitmproxy import http
 from mitmproxy import io
 
+from authdoctor.cli.command_error import CommandError
 from authdoctor.cli.demo_scenarios import SCENARIO_HEADER
 from authdoctor.cli.demo_scenarios import Client
 from authdoctor.cli.demo_scenarios import run_scenarios
@@ -85,11 +86,7 @@ def run(args: argparse.Namespace) -> int:
         proxy = ProxyProcess(_command(args, profile, flows, work / "confdir"))
         stack.callback(proxy.stop)
         if not proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S):
-            print(
-                "authdoctor: the proxy did not start:\n" + "".join(proxy.lines[-20:]),
-                file=sys.stderr,
-            )
-            return 2
+            raise CommandError("the proxy did not start:\n" + "".join(proxy.lines[-20:]))
         run_scenarios(Client(proxy.port or 0, production, staging))
         time.sleep(0.5)  # the last flow is written when its response hook has run
         print("\n".join(summarize(flows)))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import ReadReport
 from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import read_flows
@@ -38,21 +37,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     if args.output.resolve() == args.input.resolve():
-        print("authdoctor: refusing to overwrite the input with its redacted copy", file=sys.stderr)
-        return 2
-    try:
-        _, settings, ruleset = configuration_from_args(args)
-        redactor = Redactor(extra_patterns=args.pattern)
-    except (ValueError, AuthDoctorError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+        raise CommandError("refusing to overwrite the input with its redacted copy")
+    _, settings, ruleset = configuration_from_args(args)
+    redactor = Redactor(extra_patterns=args.pattern)
     report = ReadReport()
     flows = annotated(read_flows(args.input, report), settings, ruleset, SessionStore())
     try:
         count = write_redacted(args.output, flows, redactor)
-    except RecordingError as e:
+    except RecordingError:
         args.output.unlink(missing_ok=True)  # never leave a half-written file behind
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+        raise
     print(f"{count} flows written redacted to {args.output}")
     return 0

@@ -6,12 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import judge
 from authdoctor.report import FORMATS
 from authdoctor.report import build_report
@@ -38,35 +37,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(run=run)
 
 
-def _fail(message: str) -> int:
-    print(f"authdoctor: {message}", file=sys.stderr)
-    return 2
-
-
 def run(args: argparse.Namespace) -> int:
     output: Path = args.output
     render = FORMATS.get(output.suffix.lower())
     if render is None:
         kinds = " or ".join(FORMATS)
-        return _fail(f"{output}: the report file must end in {kinds}")
+        raise CommandError(f"{output}: the report file must end in {kinds}")
     if any(output.resolve() == Path(f).resolve() for f in args.files):
-        return _fail(f"{output}: the report would overwrite a recording")
-    try:
-        parsed, settings, ruleset = configuration_from_args(args)
-    except (ValueError, AuthDoctorError) as e:
-        return _fail(str(e))
+        raise CommandError(f"{output}: the report would overwrite a recording")
+    parsed, settings, ruleset = configuration_from_args(args)
     store = SessionStore(parsed.session_tokens, parsed.session_clients)
     read = ReadReport()
-    try:
-        report = build_report(
-            judge(args.files, settings, ruleset, store, read), store, ruleset, args.files, read
-        )
-    except RecordingError as e:
-        return _fail(str(e))
+    report = build_report(
+        judge(args.files, settings, ruleset, store, read), store, ruleset, args.files, read
+    )
     try:
         output.write_text(render(report), encoding="utf-8")
     except OSError as e:
-        return _fail(f"{output}: cannot write: {e.strerror or e}")
+        raise CommandError(f"{output}: cannot write: {e.strerror or e}") from None
     if read.skipped_entries:
         print(f"authdoctor: {read.skipped_entries} HAR entries could not be read", file=sys.stderr)
     print(f"{output}: {summary(report)}")

@@ -11,10 +11,10 @@ from pathlib import Path
 from mitmproxy import connection
 from mitmproxy import http
 
+from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
 from authdoctor.engine.analysis import analyze
-from authdoctor.errors import AuthDoctorError
 from authdoctor.live.content_view import render_token_view
 
 MAX_TOKEN = 64 * 1024
@@ -62,16 +62,14 @@ def _request_flow(token: str, method: str, url: str) -> http.HTTPFlow:
 
 
 def run(args: argparse.Namespace) -> int:
+    _, settings, ruleset = configuration_from_args(args)
     try:
-        _, settings, ruleset = configuration_from_args(args)
         token = _read(args.file)
         flow = _request_flow(token, args.method, args.url)
-    except (ValueError, AuthDoctorError, OSError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as e:  # a file it cannot read, text that is no URL
+        raise CommandError(str(e)) from None
     if not token:
-        print("authdoctor: no token given (pipe it in, or name a file)", file=sys.stderr)
-        return 2
+        raise CommandError("no token given (pipe it in, or name a file)")
     diagnosis = analyze(flow, ruleset, settings).diagnosis
     print(render_token_view(flow.request, None))
     if not diagnosis.findings:
