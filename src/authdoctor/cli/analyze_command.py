@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TextIO
 
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_recordings
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
@@ -19,18 +21,18 @@ from authdoctor.report.flow_output import json_lines
 from authdoctor.report.flow_output import markdown
 from authdoctor.report.flow_output import table
 
+ABOUT = """diagnose mitmproxy flow files and HAR recordings offline
+
+Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) exactly as the proxy does live; each
+request is judged at its own time."""
+
 FAIL_ON = ("error", "warning", "never")
 PROGRESS_EVERY = 1000
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "analyze",
-        help="diagnose mitmproxy flow files and HAR recordings offline",
-        description="Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) exactly as the "
-        "proxy does live; each request is judged at its own time.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, help=".mitm flow files or .har files")
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "analyze", ABOUT, run)
+    add_recordings(parser)
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
     parser.add_argument(
         "--fail-on",
@@ -39,7 +41,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="exit 1 when a finding of this severity (or worse) exists; 'never' always exits 0",
     )
     add_analysis_options(parser)
-    parser.set_defaults(run=run)
 
 
 class _Tally:

@@ -22,6 +22,11 @@ from pathlib import Path
 from mitmproxy import version
 
 from authdoctor import __version__
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_output
+from authdoctor.cli.arguments import add_patterns
+from authdoctor.cli.arguments import add_recordings
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
@@ -47,19 +52,18 @@ LEAK_SHAPES = (
 )
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "bundle",
-        help="pack a redacted recording, its report and a manifest into one zip",
-        description="Redact the recordings, build the report from the redacted copy, and pack "
-        "both with a manifest into one zip for a support ticket. Refuses to pack anything that "
-        "still holds a secret.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, help=".mitm or .har recordings")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the .zip to write")
+ABOUT = """pack a redacted recording, its report and a manifest into one zip
+
+Redact the recordings, build the report from the redacted copy, and pack both with a manifest
+into one zip for a support ticket. Refuses to pack anything that still holds a secret."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "bundle", ABOUT, run)
+    add_recordings(parser)
+    add_output(parser, "the .zip to write")
     add_analysis_options(parser)
-    parser.add_argument("--pattern", action="append", default=[], help="extra regex to redact")
-    parser.set_defaults(run=run)
+    add_patterns(parser)
 
 
 # A JWT's header and claims are kept on purpose; a fragment of them (a token split across

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_patterns
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
@@ -16,23 +19,20 @@ from authdoctor.recordings.writing import annotated
 from authdoctor.recordings.writing import write_redacted
 from authdoctor.redaction import Redactor
 
+ABOUT = """write a recording with every secret replaced, keeping the evidence
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "redact",
-        help="write a recording with every secret replaced, keeping the evidence",
-        description="Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, "
-        "secrets, cookies and passwords become keyed fingerprints (the same secret, the same "
-        "fingerprint within the file); JWTs keep their header and claims. OUT ending in .har "
-        "is written as HAR, anything else as mitmproxy flows.",
-    )
+Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, secrets, cookies and
+passwords become keyed fingerprints (the same secret, the same fingerprint within the file);
+JWTs keep their header and claims. OUT ending in .har is written as HAR, anything else as
+mitmproxy flows."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "redact", ABOUT, run)
     parser.add_argument("input", type=Path, help=".mitm or .har recording")
     parser.add_argument("output", type=Path, help="where to write (.har or .mitm)")
     add_analysis_options(parser)
-    parser.add_argument(
-        "--pattern", action="append", default=[], help="extra regular expression to redact"
-    )
-    parser.set_defaults(run=run)
+    add_patterns(parser)
 
 
 def run(args: argparse.Namespace) -> int:

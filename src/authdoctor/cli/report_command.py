@@ -6,6 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_output
+from authdoctor.cli.arguments import add_recordings
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
@@ -16,25 +20,18 @@ from authdoctor.report import FORMATS
 from authdoctor.report import build_report
 from authdoctor.report import summary
 
+ABOUT = """write an HTML or Markdown report of recordings for a support ticket
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "report",
-        help="write an HTML or Markdown report of recordings for a support ticket",
-        description="Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) and write one "
-        "self-contained report: a summary, the environment, a timeline, every failure with "
-        "its fix, and the session patterns. It holds no token, header or body.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, help=".mitm flow files or .har files")
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        help="the report file; its suffix picks the format: .html or .md",
-    )
+Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) and write one self-contained report:
+a summary, the environment, a timeline, every failure with its fix, and the session patterns.
+It holds no token, header or body."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "report", ABOUT, run)
+    add_recordings(parser)
+    add_output(parser, "the report file; its suffix picks the format: .html or .md")
     add_analysis_options(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 from mitmproxy import connection
 from mitmproxy import http
 
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config.configuration import add_analysis_options
 from authdoctor.config.configuration import configuration_from_args
@@ -20,15 +22,16 @@ from authdoctor.live.content_view import render_token_view
 MAX_TOKEN = 64 * 1024
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "token",
-        help="decode and check one token, read from stdin or a file",
-        description="Decode a token (JWT or opaque) and check it as the proxy would for a request "
-        "sent now: expiry, not-before, issuer and environment, audience, and, with --url, the "
-        "scopes the endpoint needs. Read from a file or stdin, so it stays out of shell history; "
-        "the token itself is never printed.",
-    )
+ABOUT = """decode and check one token, read from stdin or a file
+
+Decode a token (JWT or opaque) and check it as the proxy would for a request sent now: expiry,
+not-before, issuer and environment, audience, and, with --url, the scopes the endpoint needs.
+Read from a file or stdin, so it stays out of shell history; the token itself is never
+printed."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "token", ABOUT, run)
     parser.add_argument(
         "file", nargs="?", type=Path, help="file holding the token (default: stdin)"
     )
@@ -37,7 +40,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--method", default="GET", help="the HTTP method of that call")
     add_analysis_options(parser)
-    parser.set_defaults(run=run)
 
 
 def _read(path: Path | None) -> str:
