@@ -28,8 +28,8 @@ from authdoctor.cli.arguments import add_output
 from authdoctor.cli.arguments import add_patterns
 from authdoctor.cli.arguments import add_recordings
 from authdoctor.cli.command_error import CommandError
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.recordings.reading import ReadReport
 from authdoctor.recordings.reading import judge

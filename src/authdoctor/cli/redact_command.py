@@ -9,8 +9,8 @@ from authdoctor.cli.arguments import Commands
 from authdoctor.cli.arguments import add_command
 from authdoctor.cli.arguments import add_patterns
 from authdoctor.cli.command_error import CommandError
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.recordings.reading import ReadReport
 from authdoctor.recordings.reading import RecordingError

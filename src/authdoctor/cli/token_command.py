@@ -14,8 +14,8 @@ from mitmproxy import http
 from authdoctor.cli.arguments import Commands
 from authdoctor.cli.arguments import add_command
 from authdoctor.cli.command_error import CommandError
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.analysis import analyze
 from authdoctor.live.content_view import render_token_view
 
