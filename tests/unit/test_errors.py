@@ -10,6 +10,7 @@ import pkgutil
 import pytest
 
 import authdoctor
+from authdoctor.cli.command_error import CommandError
 from authdoctor.config.options import OptionError
 from authdoctor.config.options import default_values
 from authdoctor.config.options import parse_options
@@ -26,6 +27,7 @@ from authdoctor.redaction.strings import PatternError
 
 USER_FACING = (
     LoadError,
+    CommandError,
     OptionError,
     RecordingError,
     FetchError,
