@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class AuthDoctorError(Exception):
-    """Base of every error authdoctor raises on purpose."""
+    """Base of every error authdoctor raises on purpose, so each is caught once: the command
+    line prints its message on one line and exits 2; the addon turns it into OptionsError."""
 
 
 class LoadError(AuthDoctorError):

@@ -5,34 +5,34 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TextIO
 
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_recordings
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import Judged
 from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import judge
 from authdoctor.report.flow_output import FORMATS
 from authdoctor.report.flow_output import json_lines
 from authdoctor.report.flow_output import markdown
 from authdoctor.report.flow_output import table
 
+ABOUT = """diagnose mitmproxy flow files and HAR recordings offline
+
+Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) exactly as the proxy does live; each
+request is judged at its own time."""
+
 FAIL_ON = ("error", "warning", "never")
 PROGRESS_EVERY = 1000
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "analyze",
-        help="diagnose mitmproxy flow files and HAR recordings offline",
-        description="Diagnose recorded flows (mitmproxy .mitm files or HAR 1.2) exactly as the "
-        "proxy does live; each request is judged at its own time.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, help=".mitm flow files or .har files")
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "analyze", ABOUT, run)
+    add_recordings(parser)
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
     parser.add_argument(
         "--fail-on",
@@ -41,7 +41,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="exit 1 when a finding of this severity (or worse) exists; 'never' always exits 0",
     )
     add_analysis_options(parser)
-    parser.set_defaults(run=run)
 
 
 class _Tally:
@@ -70,22 +69,14 @@ class _Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        parsed, settings, ruleset = configuration_from_args(args)
-    except (ValueError, AuthDoctorError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    parsed, settings, ruleset = configuration_from_args(args)
     store = SessionStore(parsed.session_tokens, parsed.session_clients)
     progress = sys.stderr if sys.stderr.isatty() and args.format != "json" else None
     report = ReadReport()
     tally = _Tally(judge(args.files, settings, ruleset, store, report), progress)
     render = {"table": table, "json": json_lines, "markdown": markdown}[args.format]
-    try:
-        for line in render(tally):
-            print(line)
-    except RecordingError as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    for line in render(tally):
+        print(line)
     if progress is not None and tally.flows >= PROGRESS_EVERY:
         print(file=progress)
     if report.skipped_entries:

@@ -12,7 +12,6 @@ import hashlib
 import json
 import platform
 import re
-import sys
 import tempfile
 import zipfile
 from datetime import UTC
@@ -23,12 +22,16 @@ from pathlib import Path
 from mitmproxy import version
 
 from authdoctor import __version__
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_output
+from authdoctor.cli.arguments import add_patterns
+from authdoctor.cli.arguments import add_recordings
+from authdoctor.cli.command_error import CommandError
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import judge
 from authdoctor.recordings.reading import read_flows
 from authdoctor.recordings.writing import annotated
@@ -49,24 +52,18 @@ LEAK_SHAPES = (
 )
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "bundle",
-        help="pack a redacted recording, its report and a manifest into one zip",
-        description="Redact the recordings, build the report from the redacted copy, and pack "
-        "both with a manifest into one zip for a support ticket. Refuses to pack anything that "
-        "still holds a secret.",
-    )
-    parser.add_argument("files", nargs="+", type=Path, help=".mitm or .har recordings")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the .zip to write")
+ABOUT = """pack a redacted recording, its report and a manifest into one zip
+
+Redact the recordings, build the report from the redacted copy, and pack both with a manifest
+into one zip for a support ticket. Refuses to pack anything that still holds a secret."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "bundle", ABOUT, run)
+    add_recordings(parser)
+    add_output(parser, "the .zip to write")
     add_analysis_options(parser)
-    parser.add_argument("--pattern", action="append", default=[], help="extra regex to redact")
-    parser.set_defaults(run=run)
-
-
-def _fail(message: str) -> int:
-    print(f"authdoctor: {message}", file=sys.stderr)
-    return 2
+    add_patterns(parser)
 
 
 # A JWT's header and claims are kept on purpose; a fragment of them (a token split across
@@ -95,22 +92,15 @@ def leaks(data: bytes, secrets: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     if args.output.suffix.lower() != ".zip":
-        return _fail(f"{args.output}: the bundle must be a .zip file")
-    try:
-        _, settings, ruleset = configuration_from_args(args)
-        redactor = Redactor(extra_patterns=args.pattern)
-    except (ValueError, AuthDoctorError) as e:
-        return _fail(str(e))
+        raise CommandError(f"{args.output}: the bundle must be a .zip file")
+    _, settings, ruleset = configuration_from_args(args)
+    redactor = Redactor(extra_patterns=args.pattern)
     with tempfile.TemporaryDirectory(prefix="authdoctor-bundle-") as folder:
-        work = Path(folder)
-        try:
-            members = _build(args.files, work, settings, ruleset, redactor)
-        except RecordingError as e:
-            return _fail(str(e))
+        members = _build(args.files, Path(folder), settings, ruleset, redactor)
         secrets = redactor.replaced()
         for name, path in members.items():
             if problems := leaks(path.read_bytes(), secrets):
-                return _fail(
+                raise CommandError(
                     f"refusing to bundle: {name} still holds {problems[0]}; nothing written"
                 )
         _write_zip(args.output, members, args.files)

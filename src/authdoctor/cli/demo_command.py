@@ -13,6 +13,9 @@ from pathlib import Path
 from mitmproxy import http
 from mitmproxy import io
 
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.command_error import CommandError
 from authdoctor.cli.demo_scenarios import SCENARIO_HEADER
 from authdoctor.cli.demo_scenarios import Client
 from authdoctor.cli.demo_scenarios import run_scenarios
@@ -24,20 +27,20 @@ from authdoctor.util.paths import addon_script
 START_TIMEOUT_S = 60
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "demo",
-        help="see authdoctor diagnose every runbook failure against a built-in sandbox API",
-        description="Start the built-in Company X sandbox (production and staging) and the proxy "
-        "(mitmweb, or mitmdump with --no-web), send a scripted client through it that "
-        "reproduces every root cause of the runbook plus healthy calls, and print what "
-        "authdoctor found and where to look. Ctrl-C stops everything it started.",
-    )
+ABOUT = """see authdoctor diagnose every runbook failure against a built-in sandbox API
+
+Start the built-in Company X sandbox (production and staging) and the proxy (mitmweb, or
+mitmdump with --no-web), send a scripted client through it that reproduces every root cause of
+the runbook plus healthy calls, and print what authdoctor found and where to look. Ctrl-C stops
+everything it started."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "demo", ABOUT, run)
     parser.add_argument("--no-web", action="store_true", help="mitmdump instead of mitmweb")
     parser.add_argument("--port", type=int, default=8080, help="proxy port (0: any free one)")
     parser.add_argument("--web-port", type=int, default=8081, help="mitmweb UI port")
     parser.add_argument("--exit", action="store_true", help="stop after the summary")
-    parser.set_defaults(run=run)
 
 
 def _command(args: argparse.Namespace, profile: Path, flows: Path, confdir: Path) -> list[str]:
@@ -85,11 +88,7 @@ def run(args: argparse.Namespace) -> int:
         proxy = ProxyProcess(_command(args, profile, flows, work / "confdir"))
         stack.callback(proxy.stop)
         if not proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S):
-            print(
-                "authdoctor: the proxy did not start:\n" + "".join(proxy.lines[-20:]),
-                file=sys.stderr,
-            )
-            return 2
+            raise CommandError("the proxy did not start:\n" + "".join(proxy.lines[-20:]))
         run_scenarios(Client(proxy.port or 0, production, staging))
         time.sleep(0.5)  # the last flow is written when its response hook has run
         print("\n".join(summarize(flows)))

@@ -10,12 +10,13 @@ import argparse
 
 from mitmproxy.tools import main as mitmproxy_main
 
+from authdoctor.cli.arguments import Commands
 from authdoctor.util.paths import addon_script
 
 TOOLS = {"web": mitmproxy_main.mitmweb, "dump": mitmproxy_main.mitmdump}
 
 
-def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(commands: Commands) -> None:
     for name, tool in (("web", "mitmweb"), ("dump", "mitmdump")):
         parser = commands.add_parser(
             name,

@@ -15,6 +15,7 @@ from authdoctor.cli import redact_command
 from authdoctor.cli import report_command
 from authdoctor.cli import token_command
 from authdoctor.engine.rules.cases import lint
+from authdoctor.errors import AuthDoctorError
 from authdoctor.util.paths import default_rule_packs
 
 
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Commands raise AuthDoctorError for input they cannot use; it is caught
+    here, once, and printed as one line without a traceback (as mitmproxy's own main does
+    with OptionsError), with exit status 2."""
     args, rest = build_parser().parse_known_args(argv)
     if getattr(args, "tool", None) is not None:
         args.passthrough = rest  # mitmweb / mitmdump take everything else
@@ -59,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return int(args.run(args))
+    except AuthDoctorError as e:
+        print(f"authdoctor: {e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `authdoctor analyze ... | head`: the reader has had enough
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0

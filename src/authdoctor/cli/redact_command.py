@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.arguments import add_patterns
+from authdoctor.cli.command_error import CommandError
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.errors import AuthDoctorError
 from authdoctor.recordings.reading import ReadReport
 from authdoctor.recordings.reading import RecordingError
 from authdoctor.recordings.reading import read_flows
@@ -17,42 +19,33 @@ from authdoctor.recordings.writing import annotated
 from authdoctor.recordings.writing import write_redacted
 from authdoctor.redaction import Redactor
 
+ABOUT = """write a recording with every secret replaced, keeping the evidence
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "redact",
-        help="write a recording with every secret replaced, keeping the evidence",
-        description="Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, "
-        "secrets, cookies and passwords become keyed fingerprints (the same secret, the same "
-        "fingerprint within the file); JWTs keep their header and claims. OUT ending in .har "
-        "is written as HAR, anything else as mitmproxy flows.",
-    )
+Read a .mitm or HAR recording, diagnose it, and write it redacted: tokens, secrets, cookies and
+passwords become keyed fingerprints (the same secret, the same fingerprint within the file);
+JWTs keep their header and claims. OUT ending in .har is written as HAR, anything else as
+mitmproxy flows."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "redact", ABOUT, run)
     parser.add_argument("input", type=Path, help=".mitm or .har recording")
     parser.add_argument("output", type=Path, help="where to write (.har or .mitm)")
     add_analysis_options(parser)
-    parser.add_argument(
-        "--pattern", action="append", default=[], help="extra regular expression to redact"
-    )
-    parser.set_defaults(run=run)
+    add_patterns(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.output.resolve() == args.input.resolve():
-        print("authdoctor: refusing to overwrite the input with its redacted copy", file=sys.stderr)
-        return 2
-    try:
-        _, settings, ruleset = configuration_from_args(args)
-        redactor = Redactor(extra_patterns=args.pattern)
-    except (ValueError, AuthDoctorError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+        raise CommandError("refusing to overwrite the input with its redacted copy")
+    _, settings, ruleset = configuration_from_args(args)
+    redactor = Redactor(extra_patterns=args.pattern)
     report = ReadReport()
     flows = annotated(read_flows(args.input, report), settings, ruleset, SessionStore())
     try:
         count = write_redacted(args.output, flows, redactor)
-    except RecordingError as e:
+    except RecordingError:
         args.output.unlink(missing_ok=True)  # never leave a half-written file behind
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+        raise
     print(f"{count} flows written redacted to {args.output}")
     return 0

@@ -11,24 +11,27 @@ from pathlib import Path
 from mitmproxy import connection
 from mitmproxy import http
 
-from authdoctor.config.configuration import add_analysis_options
-from authdoctor.config.configuration import configuration_from_args
+from authdoctor.cli.arguments import Commands
+from authdoctor.cli.arguments import add_command
+from authdoctor.cli.command_error import CommandError
+from authdoctor.config import add_analysis_options
+from authdoctor.config import configuration_from_args
 from authdoctor.engine.analysis import analyze
-from authdoctor.errors import AuthDoctorError
 from authdoctor.live.content_view import render_token_view
 
 MAX_TOKEN = 64 * 1024
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "token",
-        help="decode and check one token, read from stdin or a file",
-        description="Decode a token (JWT or opaque) and check it as the proxy would for a request "
-        "sent now: expiry, not-before, issuer and environment, audience, and, with --url, the "
-        "scopes the endpoint needs. Read from a file or stdin, so it stays out of shell history; "
-        "the token itself is never printed.",
-    )
+ABOUT = """decode and check one token, read from stdin or a file
+
+Decode a token (JWT or opaque) and check it as the proxy would for a request sent now: expiry,
+not-before, issuer and environment, audience, and, with --url, the scopes the endpoint needs.
+Read from a file or stdin, so it stays out of shell history; the token itself is never
+printed."""
+
+
+def add_parser(commands: Commands) -> None:
+    parser = add_command(commands, "token", ABOUT, run)
     parser.add_argument(
         "file", nargs="?", type=Path, help="file holding the token (default: stdin)"
     )
@@ -37,7 +40,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--method", default="GET", help="the HTTP method of that call")
     add_analysis_options(parser)
-    parser.set_defaults(run=run)
 
 
 def _read(path: Path | None) -> str:
@@ -62,16 +64,14 @@ def _request_flow(token: str, method: str, url: str) -> http.HTTPFlow:
 
 
 def run(args: argparse.Namespace) -> int:
+    _, settings, ruleset = configuration_from_args(args)
     try:
-        _, settings, ruleset = configuration_from_args(args)
         token = _read(args.file)
         flow = _request_flow(token, args.method, args.url)
-    except (ValueError, AuthDoctorError, OSError) as e:
-        print(f"authdoctor: {e}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as e:  # a file it cannot read, text that is no URL
+        raise CommandError(str(e)) from None
     if not token:
-        print("authdoctor: no token given (pipe it in, or name a file)", file=sys.stderr)
-        return 2
+        raise CommandError("no token given (pipe it in, or name a file)")
     diagnosis = analyze(flow, ruleset, settings).diagnosis
     print(render_token_view(flow.request, None))
     if not diagnosis.findings:

@@ -49,7 +49,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def configuration_from_args(args: argparse.Namespace) -> tuple[ParsedOptions, Settings, Ruleset]:
-    """Parse and load what add_analysis_options collected; raises ValueError or LoadError."""
+    """Parse and load what add_analysis_options collected; raises OptionError or LoadError."""
     values = default_values()
     values.update(
         authdoctor_profile=args.profile,

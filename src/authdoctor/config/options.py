@@ -1,4 +1,5 @@
-"""The addon's options: declared for mitmproxy, parsed by plain functions that raise ValueError."""
+"""The addon's options: declared for mitmproxy, parsed by plain functions that raise OptionError
+(mitmproxy's way: the addon's configure() turns it into OptionsError)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from authdoctor.engine.sessions import DEFAULT_MAX_CLIENTS
 from authdoctor.engine.sessions import DEFAULT_MAX_TOKENS
 from authdoctor.engine.settings import DEFAULT_LEEWAY_S
 from authdoctor.engine.settings import DEFAULT_REFRESH_WINDOW_S
+from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.fetch import FetchLimits
 from authdoctor.util.caches import DEFAULT_ENTRIES as DEFAULT_CACHE_ENTRIES
 from authdoctor.util.paths import default_rule_packs
 
 DEFAULT_FETCH_LIMITS = FetchLimits()
+
+
+class OptionError(AuthDoctorError, ValueError):
+    """An option value is out of shape or range; the message names the option."""
+
 
 # (name, type, default, help). Numbers are declared as str so that a bad --set value reaches
 # our own parser and its clear message: a type error in a -s script's option would make
@@ -126,10 +133,10 @@ def parse_whole_number(name: str, value: str, minimum: int, maximum: int, unit: 
     try:
         number = int(value.strip())
     except ValueError:
-        raise ValueError(f"{name} must be a whole number{of_unit}, not {value!r}") from None
+        raise OptionError(f"{name} must be a whole number{of_unit}, not {value!r}") from None
     if not minimum <= number <= maximum:
         in_unit = f" {unit}" if unit else ""
-        raise ValueError(f"{name} must be between {minimum} and {maximum}{in_unit}, not {number}")
+        raise OptionError(f"{name} must be between {minimum} and {maximum}{in_unit}, not {number}")
     return number
 
 
@@ -160,7 +167,7 @@ def default_values() -> dict[str, object]:
 
 
 def parse_options(values: dict[str, object]) -> ParsedOptions:
-    """Check every option value; raise ValueError naming the option."""
+    """Check every option value; raise OptionError naming the option."""
     extra = tuple(Path(p).expanduser() for p in values["authdoctor_rules"])  # type: ignore[union-attr]
     return ParsedOptions(
         profiles=tuple(values["authdoctor_profile"]),  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.signing_keys import KeySet
 from authdoctor.keys.signing_keys import KeySetError
 from authdoctor.keys.signing_keys import parse_jwks
@@ -63,7 +64,7 @@ class RemoteKeys:
         return cls(issuer.rstrip("/") + DISCOVERY_PATH, discovery=True)
 
 
-class FetchError(Exception):
+class FetchError(AuthDoctorError):
     """Why a key set could not be fetched, in words fit for a flow's explanation."""
 
 

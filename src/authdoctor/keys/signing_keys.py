@@ -21,13 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from authdoctor.errors import AuthDoctorError
 from authdoctor.errors import LoadError
 from authdoctor.util.caches import bounded_lru
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 
 
-class KeySetError(ValueError):
+class KeySetError(AuthDoctorError, ValueError):
     """A document is not a usable key set; the message says why (never a key)."""
 
 

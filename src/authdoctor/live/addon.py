@@ -91,7 +91,7 @@ class AuthDoctor:
             return
         try:
             self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
-        except (ValueError, AuthDoctorError) as e:
+        except AuthDoctorError as e:
             if not self._running:
                 # At start-up an error logged is enough: mitmproxy exits with this message,
                 # without the traceback an exception from a script would add.
@@ -150,7 +150,7 @@ class AuthDoctor:
         self._watched = current
         try:
             self._apply(parse_options({name: getattr(ctx.options, name) for name, *_ in OPTIONS}))
-        except (ValueError, AuthDoctorError) as e:
+        except AuthDoctorError as e:
             logger.error(f"authdoctor: rules not reloaded, the previous rules stay active: {e}")
             return False
         logger.info("authdoctor: rules reloaded after an edit")

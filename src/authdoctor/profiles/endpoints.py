@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
+from authdoctor.errors import AuthDoctorError
 from authdoctor.util.caches import remembered
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-class EndpointError(ValueError):
+class EndpointError(AuthDoctorError, ValueError):
     """An endpoint key or value is malformed; `key` names the entry."""
 
     def __init__(self, message: str, key: str) -> None:

@@ -28,10 +28,11 @@ from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.settings import Settings
+from authdoctor.errors import AuthDoctorError
 from authdoctor.util.unicode_text import valid_unicode
 
 
-class RecordingError(Exception):
+class RecordingError(AuthDoctorError):
     """A recording cannot be read; the message names the file."""
 
 

@@ -20,6 +20,7 @@ from urllib.parse import unquote_plus
 from authdoctor.engine.facts.header import KNOWN_SCHEMES
 from authdoctor.engine.facts.header import PLACEHOLDER_TOKENS
 from authdoctor.engine.facts.token import decode_token
+from authdoctor.errors import AuthDoctorError
 from authdoctor.redaction.vocabulary import API_KEY
 from authdoctor.redaction.vocabulary import JWT
 from authdoctor.redaction.vocabulary import NOT_REDACTED_YET
@@ -60,11 +61,15 @@ def _outside_markers(text: str, pattern: re.Pattern[str], replace: Callable[...,
     return pattern.sub(guarded, text)
 
 
+class PatternError(AuthDoctorError, ValueError):
+    """An extra pattern to redact is not a regular expression; the message quotes it."""
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as e:
-        raise ValueError(f"invalid extra pattern {pattern!r}: {e}") from None
+        raise PatternError(f"invalid extra pattern {pattern!r}: {e}") from None
 
 
 class StringRedactor:

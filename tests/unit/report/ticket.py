@@ -8,13 +8,12 @@ Flows are written out of time order (the 403 first), so the event table has to s
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from mitmproxy import http
 from mitmproxy import io
 
-from authdoctor.cli.main import report_command
+from authdoctor.cli.main import main
 from tests.unit.authflows import SENT
 from tests.unit.authflows import Issuer
 from tests.unit.authflows import bearer
@@ -31,17 +30,9 @@ EXPIRED_AT = 600  # the first use of the expired token, seconds after SENT
 EXPIRED_AGO = 8005  # 2 h 13 min
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line as cli.py wires it: `authdoctor report ...`."""
-    parser = argparse.ArgumentParser(prog="authdoctor")
-    commands = parser.add_subparsers(dest="command", required=True)
-    report_command.add_parser(commands)
-    return parser
-
-
 def run_report(capsys, *argv: str) -> tuple[int, str, str]:
-    args = build_parser().parse_args(["report", *argv])
-    code = args.run(args)
+    """`authdoctor report ...` through the command line, which turns errors into exit 2."""
+    code = main(["report", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 

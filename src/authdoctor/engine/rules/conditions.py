@@ -15,6 +15,7 @@ from typing import Any
 from authdoctor.engine.facts.catalogue import CATALOGUE
 from authdoctor.engine.facts.catalogue import PYTHON_TYPES
 from authdoctor.engine.facts.catalogue import FactType
+from authdoctor.errors import AuthDoctorError
 from authdoctor.util.suggest import did_you_mean
 from authdoctor.util.yamldoc import YamlPath
 
@@ -25,7 +26,7 @@ _ABSENT = object()
 _ORDERED: frozenset[FactType] = frozenset({"int", "float"})
 
 
-class ConditionError(ValueError):
+class ConditionError(AuthDoctorError, ValueError):
     """A condition is malformed; `path` says where inside `when`."""
 
     def __init__(self, message: str, path: YamlPath) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authdoctor.engine.facts.catalogue import CATALOGUE
+from authdoctor.errors import AuthDoctorError
 from authdoctor.util.suggest import did_you_mean
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
@@ -28,7 +29,7 @@ COMMAND_PLACEHOLDERS = {
 }
 
 
-class TemplateError(ValueError):
+class TemplateError(AuthDoctorError, ValueError):
     """A template names an unknown fact or filter."""
 
 
