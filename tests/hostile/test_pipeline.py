@@ -70,7 +70,7 @@ def test_a_session_of_any_flows(
     for flow in session:
         result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
         assert_declared(result.facts)
-        record(store, flow, result.facts, result.diagnosis)
+        record(store, flow, result.extracted, result.diagnosis)
         annotate(flow, result.diagnosis, result.token_summary())
 
 

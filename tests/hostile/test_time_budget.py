@@ -363,7 +363,7 @@ def test_each_hostile_flow_is_analysed_within_budget(name: str) -> None:
 
     def whole_pipeline(flow: http.HTTPFlow) -> None:
         result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
-        record(store, flow, result.facts, result.diagnosis)
+        record(store, flow, result.extracted, result.diagnosis)
         render_comment(result.diagnosis)
         annotate(flow, result.diagnosis, result.token_summary())
 
@@ -383,7 +383,7 @@ def test_a_report_of_hostile_flows_renders_within_budget() -> None:
     for flow_of in HOSTILE_FLOWS.values():
         flow = flow_of()
         result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
-        record(store, flow, result.facts, result.diagnosis)
+        record(store, flow, result.extracted, result.diagnosis)
         judged.append(Judged(Path("hostile.mitm"), flow, result))
 
     def render(_: object) -> None:

@@ -315,7 +315,7 @@ def test_a_key_in_an_api_key_header_is_not_called_missing() -> None:
         headers=[("X-API-Key", GENERIC_KEY)],
         resp=response(401, body={"message": "Unauthorized"}),
     )
-    facts, _ = extract_facts(f, Settings())
+    facts = extract_facts(f, Settings()).facts
     assert facts["request.credential_location"] == "api_key_header"
     assert facts["request.api_key_header"] == "X-API-Key"
     assert facts["api_key.present"] is True
@@ -353,7 +353,7 @@ def test_other_values_are_not_keys(value: str) -> None:
 
 def test_a_jwt_is_never_an_api_key(issuer) -> None:
     f = flow(STRIPE, headers=[("X-API-Key", issuer.token())], resp=response(401, body={}))
-    facts, _ = extract_facts(f, Settings())
+    facts = extract_facts(f, Settings()).facts
     assert "api_key.present" not in facts
 
 

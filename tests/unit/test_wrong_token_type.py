@@ -82,7 +82,7 @@ def _send(store: SessionStore, ruleset: Ruleset, settings: Settings, *flows) -> 
     results = []
     for f in flows:
         result = Analyzer(ruleset, settings, store).analyze(f)
-        record(store, f, result.facts, result.diagnosis)
+        record(store, f, result.extracted, result.diagnosis)
         results.append(result)
     return results
 

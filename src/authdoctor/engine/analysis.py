@@ -13,10 +13,10 @@ from mitmproxy import http
 
 from authdoctor.engine.diagnosis import Diagnosis
 from authdoctor.engine.diagnosis import diagnose
+from authdoctor.engine.facts import Extracted
 from authdoctor.engine.facts import RequestSide
 from authdoctor.engine.facts import extract_facts
 from authdoctor.engine.facts import request_side
-from authdoctor.engine.facts.token import DecodedToken
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
@@ -25,24 +25,27 @@ from authdoctor.engine.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    facts: dict[str, Any]
+    """A flow's diagnosis, with its facts and what the facts step read (for the record)."""
+
+    extracted: Extracted
     diagnosis: Diagnosis
-    token: DecodedToken | None
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return self.extracted.facts
 
     def token_summary(self) -> dict[str, Any] | None:
         """Decoded, non-secret view of the token for flow metadata (never the token itself)."""
-        if self.token is None:
+        token = self.extracted.token
+        if token is None:
             return None
-        summary: dict[str, Any] = {
-            "format": self.token.format,
-            "fingerprint": self.token.fingerprint,
-        }
-        if self.token.format == "jwt":
-            summary["header"] = self.token.header
-            summary["claims"] = self.token.claims
+        summary: dict[str, Any] = {"format": token.format, "fingerprint": token.fingerprint}
+        if token.format == "jwt":
+            summary["header"] = token.header
+            summary["claims"] = token.claims
             # Kept apart from the claims: verified, or why not (keys not available yet).
             for name in ("signature", "signature_note"):
-                if value := self.facts.get(f"token.{name}"):
+                if value := self.extracted.facts.get(f"token.{name}"):
                     summary[name] = value.strip()
         return summary
 
@@ -82,8 +85,9 @@ class Analyzer:
     def analyze(self, flow: http.HTTPFlow, side: RequestSide | None = None) -> Analysis:
         """Facts, rules and diagnosis, reading what the session saw before and recording
         nothing: the provisional step of a slow response, or a flow judged on its own."""
-        facts, token = extract_facts(flow, self.settings, side, self.store)
-        return Analysis(facts, diagnose(self.ruleset.evaluate(facts), facts), token)
+        extracted = extract_facts(flow, self.settings, side, self.store)
+        facts = extracted.facts
+        return Analysis(extracted, diagnose(self.ruleset.evaluate(facts), facts))
 
     def judge(self, flow: http.HTTPFlow, side: RequestSide | None = None) -> Analysis | None:
         """The final diagnosis of a relevant flow, recorded in the session; None for a flow
@@ -93,5 +97,5 @@ class Analyzer:
             return None
         analysis = self.analyze(flow, side)
         if self.store is not None:
-            record(self.store, flow, analysis.facts, analysis.diagnosis)
+            record(self.store, flow, analysis.extracted, analysis.diagnosis)
         return analysis

@@ -27,7 +27,7 @@ def test_a_skewed_session_clock_is_named_in_the_expiry_explanation(
             DEVICES, headers=[bearer(issuer.token())], resp=response(200, date_offset=121)
         )
         result = Analyzer(ruleset, settings, store).analyze(healthy)
-        record(store, healthy, result.facts, result.diagnosis)
+        record(store, healthy, result.extracted, result.diagnosis)
     explain = Analyzer(ruleset, settings, store).analyze(_expired_call(issuer, 121)).diagnosis
     primary = explain.primary
     assert primary is not None and primary.rule == "token-expired"

@@ -130,7 +130,7 @@ class Session:
         results = []
         for f in flows:
             result = Analyzer(self.ruleset, self.settings, self.store).analyze(f)
-            record(self.store, f, result.facts, result.diagnosis)
+            record(self.store, f, result.extracted, result.diagnosis)
             results.append(result)
         return results
 

@@ -159,7 +159,7 @@ def test_a_discovery_document_teaches_an_unusual_token_endpoint(ruleset, setting
         resp=response(200, body={"token_endpoint": "https://login.example.com/connect/issue/"}),
     )
     result = Analyzer(ruleset, settings, store).analyze(discovery)
-    record(store, discovery, result.facts, result.diagnosis)
+    record(store, discovery, result.extracted, result.diagnosis)
     assert list(store.token_endpoints) == ["https://login.example.com/connect/issue"]
     assert issue() == "token_endpoint"
 
