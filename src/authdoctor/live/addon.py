@@ -29,7 +29,6 @@ from authdoctor.config.options import ParsedOptions
 from authdoctor.config.options import parse_options
 from authdoctor.engine.analysis import Analysis
 from authdoctor.engine.analysis import Analyzer
-from authdoctor.engine.annotate import FindingLog
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.facts import RequestSide
 from authdoctor.engine.rules.ruleset import Ruleset
@@ -38,6 +37,7 @@ from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.settings import Settings
 from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.fetch import KeyFetcher
+from authdoctor.live.finding_log import FindingLog
 from authdoctor.live.hook_times import HookTimes
 from authdoctor.live.rejected_requests import RejectedRequestWatcher
 from authdoctor.live.rule_watcher import snapshot
