@@ -22,7 +22,7 @@ from authdoctor.engine.facts import header
 from authdoctor.engine.facts import response
 from authdoctor.engine.facts import session
 from authdoctor.engine.facts import token_endpoint
-from authdoctor.live.addon import AuthDoctor
+from authdoctor.live import AuthDoctor
 from authdoctor.util import caches
 from authdoctor.wire import challenge
 from authdoctor.wire import error_body

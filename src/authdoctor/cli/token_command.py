@@ -16,8 +16,8 @@ from authdoctor.cli.arguments import add_command
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config import add_analysis_options
 from authdoctor.config import configuration_from_args
-from authdoctor.engine.analysis import Analyzer
-from authdoctor.live.content_view import render_token_view
+from authdoctor.engine import Analyzer
+from authdoctor.live import render_token_view
 
 MAX_TOKEN = 64 * 1024
 

@@ -27,21 +27,21 @@ from authdoctor.config.configuration import load_configuration
 from authdoctor.config.options import OPTIONS
 from authdoctor.config.options import ParsedOptions
 from authdoctor.config.options import parse_options
-from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import Analyzer
-from authdoctor.engine.annotate import annotate
-from authdoctor.engine.facts import RequestSide
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.session_summary import session_summary
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import Analysis
+from authdoctor.engine import Analyzer
+from authdoctor.engine import RequestSide
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
+from authdoctor.engine import annotate
+from authdoctor.engine import session_summary
 from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.fetch import KeyFetcher
 from authdoctor.live.finding_log import FindingLog
 from authdoctor.live.hook_times import HookTimes
 from authdoctor.live.rejected_requests import RejectedRequestWatcher
 from authdoctor.live.rule_watcher import snapshot
-from authdoctor.recordings.writing import write_redacted
+from authdoctor.recordings import write_redacted
 from authdoctor.redaction import Redactor
 
 logger = logging.getLogger("authdoctor")

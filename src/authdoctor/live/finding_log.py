@@ -7,7 +7,7 @@ import logging
 
 from mitmproxy import http
 
-from authdoctor.engine.diagnosis import Diagnosis
+from authdoctor.engine import Diagnosis
 from authdoctor.util.caches import remember
 
 logger = logging.getLogger("authdoctor")

@@ -21,11 +21,11 @@ from mitmproxy import io
 from mitmproxy.exceptions import FlowReadException
 from mitmproxy.io.har import request_to_flow
 
-from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import Analyzer
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import Analysis
+from authdoctor.engine import Analyzer
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
 from authdoctor.errors import AuthDoctorError
 from authdoctor.util.unicode_text import valid_unicode
 

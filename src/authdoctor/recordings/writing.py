@@ -18,12 +18,12 @@ from mitmproxy import version
 from mitmproxy.addons.savehar import SaveHar
 from mitmproxy.connection import Server
 
-from authdoctor.engine.analysis import Analyzer
-from authdoctor.engine.annotate import METADATA_KEY
-from authdoctor.engine.annotate import annotate
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import METADATA_KEY
+from authdoctor.engine import Analyzer
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
+from authdoctor.engine import annotate
 from authdoctor.redaction import Redactor
 
 
