@@ -102,7 +102,7 @@ def _awaiting_keys(side: RequestSide) -> bool:
     return bool(side.facts.get("token.signature_note"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every flow, and frozen costs 3x as much to make
 class Extracted:
     """The facts of one flow, and what was read on the way that later steps need, so that no
     step after this one reads the flow again: the decoded token (for the flow's metadata),
