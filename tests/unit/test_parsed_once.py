@@ -19,11 +19,11 @@ from mitmproxy import http
 from mitmproxy.test import taddons
 
 from authdoctor.engine.facts import header
-from authdoctor.engine.facts import response
 from authdoctor.engine.facts import session
 from authdoctor.engine.facts import token_endpoint
 from authdoctor.live import AuthDoctor
 from authdoctor.util import caches
+from authdoctor.wire import bodies
 from authdoctor.wire import challenge
 from authdoctor.wire import error_body
 from authdoctor.wire import plain_body
@@ -37,7 +37,7 @@ PARSERS: tuple[Callable[..., Any], ...] = (
     token_endpoint.request_facts,  # the token request's form
     token_endpoint.parse_grant,  # the token response's JSON
     token_endpoint.discovered_token_endpoint,  # a discovery document's JSON
-    response.bounded_body,  # any body, inflated
+    bodies.bounded_body,  # any body, decoded
     challenge.parse_www_authenticate,
     error_body.parse_error_body,
     plain_body.plain_text_error,
