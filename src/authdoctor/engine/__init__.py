@@ -1,7 +1,7 @@
 """The engine's face: what the layers above it (config, redaction, recordings, report, live,
-cli) use. Each of those runs in a process that judges flows, so importing the whole engine
-here costs them nothing they would not load anyway. Modules inside engine/ import from their
-sibling modules, never from here."""
+cli; docs/architecture.md) use. Each of those runs in a process that judges flows, so
+importing the whole engine here costs them nothing they would not load anyway. Modules inside
+engine/ import from their sibling modules, never from here."""
 
 from authdoctor.engine.analysis import Analysis
 from authdoctor.engine.analysis import Analyzer

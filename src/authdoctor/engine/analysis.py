@@ -1,4 +1,5 @@
-"""One flow judged: relevance, facts, rules, diagnosis and the session record, in one place.
+"""One flow judged: relevance, facts, rules, diagnosis and the session record, in one place
+(the pipeline of docs/architecture.md).
 
 The proxy, offline analysis and the recording writer all judge flows through an Analyzer, so
 the steps run in the same order everywhere; annotating the flow stays with the callers that do.
