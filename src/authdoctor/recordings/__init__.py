@@ -1,5 +1,7 @@
 """The recordings' face: reading .mitm and HAR files for offline analysis, and writing them
-annotated and redacted. Modules inside recordings/ import from their siblings, never from here."""
+annotated and redacted. Both halves load here: the command line uses both, and the proxy, which
+only writes, pays for reading just ijson (a few ms at start-up). Modules inside recordings/
+import from their siblings, never from here."""
 
 from authdoctor.recordings.reading import Judged
 from authdoctor.recordings.reading import ReadReport
