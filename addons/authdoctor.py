@@ -12,8 +12,8 @@ if (_src / "authdoctor").is_dir():
         sys.path.remove(str(_src))
     sys.path.insert(0, str(_src))
 
-from authdoctor.live.addon import AuthDoctor  # noqa: E402
-from authdoctor.live.content_view import register_jwt_view  # noqa: E402
+from authdoctor.live import AuthDoctor  # noqa: E402
+from authdoctor.live import register_jwt_view  # noqa: E402
 
 register_jwt_view()
 addons = [AuthDoctor()]

@@ -1,4 +1,4 @@
-"""The whole pipeline, analyze() -> annotate(), on flows built from arbitrary request and
+"""The whole pipeline, Analyzer.analyze() -> annotate(), on flows built from arbitrary request and
 response headers and bodies: declared facts, a rendered comment, a flow that can still be
 saved and read back, and no credential echoed by the server in what is shown."""
 
@@ -16,7 +16,7 @@ from mitmproxy import io as mitm_io
 from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.annotate import render_comment
 from authdoctor.engine.session_record import record
@@ -49,7 +49,7 @@ def test_any_flow_is_analysed_annotated_and_still_saved(
     flow: http.HTTPFlow,
 ) -> None:
     before = (flow.request.get_state(), flow.response.get_state() if flow.response else None)
-    result = analyze(flow, shipped.rules(), shipped.settings())
+    result = Analyzer(shipped.rules(), shipped.settings()).analyze(flow)
     assert_declared(result.facts)
     assert isinstance(render_comment(result.diagnosis), str)
     annotate(flow, result.diagnosis, result.token_summary())
@@ -68,9 +68,9 @@ def test_a_session_of_any_flows(
     """The session store carries what earlier flows showed into later ones: any sequence."""
     store = SessionStore()
     for flow in session:
-        result = analyze(flow, shipped.rules(), shipped.settings(), None, store)
+        result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
         assert_declared(result.facts)
-        record(store, flow, result.facts, result.diagnosis)
+        record(store, flow, result.extracted, result.diagnosis)
         annotate(flow, result.diagnosis, result.token_summary())
 
 
@@ -155,7 +155,7 @@ def test_a_credential_the_server_echoes_is_not_shown(
         headers=http.Headers([(b"Authorization", wire(f"Bearer {token}"))]),
     )
     flow = tflow.tflow(req=request, resp=_echoing_answer(token, places, status, coding))
-    result = analyze(flow, shipped.rules(), shipped.settings())
+    result = Analyzer(shipped.rules(), shipped.settings()).analyze(flow)
     annotate(flow, result.diagnosis, result.token_summary())
     shown = flow.comment + json.dumps(flow.metadata["authdoctor"], default=str)
     secret = token.rsplit(".", 1)[-1] if token.startswith("eyJ") else token

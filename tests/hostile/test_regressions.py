@@ -14,7 +14,7 @@ from mitmproxy.test import tflow
 from mitmproxy.test import tutils
 
 from authdoctor.cli.bundle_command import leaks
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.facts.request import redacted_url
 from authdoctor.keys.fetch import FetchError
@@ -37,8 +37,9 @@ SECRET = "zQ7fK2pLm9XvB4nR8tYw"
 def test_a_host_mitmproxy_cannot_parse_leaves_the_query_unread() -> None:
     """request.query raised ValueError ('Invalid IPv6 URL') out of analyze for host '[x'."""
     request = tutils.treq(host="[x", path=b"/v2/devices?access_token=abc")
-    result = analyze(tflow.tflow(req=request, resp=tutils.tresp(status_code=401)),
-                     shipped.rules(), shipped.settings())  # fmt: skip
+    result = Analyzer(shipped.rules(), shipped.settings()).analyze(
+        tflow.tflow(req=request, resp=tutils.tresp(status_code=401))
+    )
     assert result.facts["request.credential_location"] == "none"
     assert "request.secret_query_params" not in result.facts
 
@@ -62,7 +63,7 @@ def test_an_annotated_flow_with_bytes_that_are_not_utf8_can_still_be_saved() -> 
         headers=http.Headers([(b"Authorization", b"Bearer " + token.encode())]),
     )
     flow = tflow.tflow(req=request, resp=tutils.tresp(status_code=401))
-    result = analyze(flow, shipped.rules(), shipped.settings())
+    result = Analyzer(shipped.rules(), shipped.settings()).analyze(flow)
     annotate(flow, result.diagnosis, result.token_summary())
     assert flow.comment
     buffer = io.BytesIO()
@@ -92,7 +93,7 @@ def test_a_key_the_server_echoes_outside_the_description_is_not_shown(
         status_code=401, headers=http.Headers([(header.encode(), value.encode())])
     )
     flow = tflow.tflow(req=request, resp=response)
-    result = analyze(flow, shipped.rules(), shipped.settings())
+    result = Analyzer(shipped.rules(), shipped.settings()).analyze(flow)
     annotate(flow, result.diagnosis, result.token_summary())
     assert flow.comment and SECRET not in flow.comment
     assert SECRET not in json.dumps(flow.metadata["authdoctor"])

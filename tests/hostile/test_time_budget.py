@@ -26,7 +26,7 @@ from mitmproxy.test import tutils
 
 import authdoctor
 from authdoctor.cli.main import bundle_command
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.annotate import render_comment
 from authdoctor.engine.facts import api_key
@@ -362,8 +362,8 @@ def test_each_hostile_flow_is_analysed_within_budget(name: str) -> None:
     store = SessionStore()
 
     def whole_pipeline(flow: http.HTTPFlow) -> None:
-        result = analyze(flow, shipped.rules(), shipped.settings(), None, store)
-        record(store, flow, result.facts, result.diagnosis)
+        result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
+        record(store, flow, result.extracted, result.diagnosis)
         render_comment(result.diagnosis)
         annotate(flow, result.diagnosis, result.token_summary())
 
@@ -382,8 +382,8 @@ def test_a_report_of_hostile_flows_renders_within_budget() -> None:
     judged = []
     for flow_of in HOSTILE_FLOWS.values():
         flow = flow_of()
-        result = analyze(flow, shipped.rules(), shipped.settings(), None, store)
-        record(store, flow, result.facts, result.diagnosis)
+        result = Analyzer(shipped.rules(), shipped.settings(), store).analyze(flow)
+        record(store, flow, result.extracted, result.diagnosis)
         judged.append(Judged(Path("hostile.mitm"), flow, result))
 
     def render(_: object) -> None:

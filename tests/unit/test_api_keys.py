@@ -13,7 +13,7 @@ import json
 import pytest
 from mitmproxy import http
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.facts import extract_facts
 from authdoctor.engine.facts.api_key import key_kind
@@ -249,7 +249,7 @@ CASES: dict[str, tuple[http.HTTPFlow, str, str]] = {
 @pytest.mark.parametrize("name", CASES)
 def test_documented_rejection(name: str, ruleset: Ruleset) -> None:
     f, cause, rule = CASES[name]
-    diagnosis = analyze(f, ruleset, Settings()).diagnosis
+    diagnosis = Analyzer(ruleset, Settings()).analyze(f).diagnosis
     assert (diagnosis.cause, diagnosis.primary and diagnosis.primary.rule) == (cause, rule)
 
 
@@ -257,7 +257,7 @@ def test_documented_rejection(name: str, ruleset: Ruleset) -> None:
 def test_the_key_is_never_shown(name: str, ruleset: Ruleset) -> None:
     f, _, _ = CASES[name]
     f = f.copy()
-    result = analyze(f, ruleset, Settings())
+    result = Analyzer(ruleset, Settings()).analyze(f)
     annotate(f, result.diagnosis, result.token_summary())
     shown = f.comment + json.dumps(f.metadata["authdoctor"])
     for key in (
@@ -285,7 +285,7 @@ def test_a_server_that_echoes_the_whole_key_does_not_make_us_show_it(ruleset: Ru
             401, body={"error": {"message": f"Invalid API Key provided: {STRIPE_SECRET}"}}
         ),
     )
-    result = analyze(f, ruleset, Settings())
+    result = Analyzer(ruleset, Settings()).analyze(f)
     annotate(f, result.diagnosis, result.token_summary())
     assert "Invalid API Key provided: sk_test_…" in f.comment
     assert STRIPE_SECRET[8:] not in f.comment + json.dumps(f.metadata["authdoctor"])
@@ -304,7 +304,7 @@ def test_accepted_keys_get_no_error(headers, url, ruleset: Ruleset) -> None:
     f = flow(
         url, headers=headers, resp=response(200, headers=[("X-OAuth-Scopes", "repo")], body={})
     )
-    diagnosis = analyze(f, ruleset, Settings()).diagnosis
+    diagnosis = Analyzer(ruleset, Settings()).analyze(f).diagnosis
     assert diagnosis.cause is None
     assert all(finding.severity != "error" for finding in diagnosis.findings)
 
@@ -315,7 +315,7 @@ def test_a_key_in_an_api_key_header_is_not_called_missing() -> None:
         headers=[("X-API-Key", GENERIC_KEY)],
         resp=response(401, body={"message": "Unauthorized"}),
     )
-    facts, _ = extract_facts(f, Settings())
+    facts = extract_facts(f, Settings()).facts
     assert facts["request.credential_location"] == "api_key_header"
     assert facts["request.api_key_header"] == "X-API-Key"
     assert facts["api_key.present"] is True
@@ -353,7 +353,7 @@ def test_other_values_are_not_keys(value: str) -> None:
 
 def test_a_jwt_is_never_an_api_key(issuer) -> None:
     f = flow(STRIPE, headers=[("X-API-Key", issuer.token())], resp=response(401, body={}))
-    facts, _ = extract_facts(f, Settings())
+    facts = extract_facts(f, Settings()).facts
     assert "api_key.present" not in facts
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from graphlib import CycleError
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -85,3 +86,37 @@ def test_no_module_imports_itself_round_about() -> None:
         tuple(TopologicalSorter(dependencies).static_order())
     except CycleError as e:
         raise AssertionError(f"import cycle: {' imports '.join(reversed(e.args[1]))}") from None
+
+
+FACES = ("engine", "recordings", "live")  # packages whose __init__ re-exports what others use
+
+
+def _imported_modules(path: Path) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_other_layers_import_engine_recordings_and_live_through_their_faces() -> None:
+    deep = []
+    for path in SOURCE.rglob("*.py"):
+        package = path.relative_to(SOURCE).parts[0]
+        for module in _imported_modules(path):
+            top, _, rest = module.removeprefix("authdoctor.").partition(".")
+            if module.startswith("authdoctor.") and top in FACES and rest and top != package:
+                deep.append(f"{path.relative_to(SOURCE)}: {module}")
+    assert deep == []
+
+
+def test_modules_inside_a_package_import_their_siblings_not_its_face() -> None:
+    """A module importing its own package's __init__ would load half of it: an import cycle."""
+    own_face = [
+        str(path.relative_to(SOURCE))
+        for package in FACES
+        for path in (SOURCE / package).rglob("*.py")
+        if path != SOURCE / package / "__init__.py"
+        and f"authdoctor.{package}" in _imported_modules(path)
+    ]
+    assert own_face == []

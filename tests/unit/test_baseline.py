@@ -15,7 +15,7 @@ import pytest
 from mitmproxy import http
 
 from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
@@ -187,7 +187,7 @@ HEALTHY: dict[str, Healthy] = {
 def _analyze(name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings) -> Analysis:
     f = HEALTHY[name].build(issuer)
     assert f.request.timestamp_start == SENT  # the tokens were minted relative to this
-    return analyze(f, ruleset, settings)
+    return Analyzer(ruleset, settings).analyze(f)
 
 
 @pytest.mark.parametrize("name", HEALTHY)

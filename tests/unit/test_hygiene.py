@@ -5,7 +5,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
@@ -16,7 +16,9 @@ from tests.unit.authflows import response
 
 
 def _rules_hit(url: str, token: str, ruleset: Ruleset, settings: Settings) -> dict[str, str]:
-    diagnosis = analyze(flow(url, headers=[bearer(token)], resp=response(200)), ruleset, settings)
+    diagnosis = Analyzer(ruleset, settings).analyze(
+        flow(url, headers=[bearer(token)], resp=response(200))
+    )
     assert diagnosis.diagnosis.cause is None
     return {f.rule: f.severity for f in diagnosis.diagnosis.findings}
 

@@ -21,7 +21,7 @@ from mitmproxy.test import tutils
 from authdoctor.config.configuration import load_configuration
 from authdoctor.config.options import default_values
 from authdoctor.config.options import parse_options
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.settings import Settings
@@ -572,7 +572,7 @@ def test_provider_answer_is_diagnosed(
     settings, ruleset = configured
     case = CASES[name]
     f = case.build(issuer)
-    result = analyze(f, ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(f)
     annotate(f, result.diagnosis, result.token_summary())
     assert result.diagnosis.cause == case.cause
     assert result.diagnosis.primary is not None
@@ -614,7 +614,7 @@ def test_healthy_provider_flows_get_no_error(
     name: str, issuer: Issuer, configured: tuple[Settings, Ruleset]
 ) -> None:
     settings, ruleset = configured
-    diagnosis = analyze(HEALTHY[name](issuer), ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(HEALTHY[name](issuer)).diagnosis
     assert diagnosis.cause is None
     assert all(f.severity != "error" for f in diagnosis.findings)
 
@@ -637,7 +637,7 @@ def test_other_apis_failures_get_no_provider_rule(
         ),
         headers=(bearer(issuer.token(iss=OKTA, aud="api://orders")),),
     )
-    result = analyze(f, ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(f)
     assert result.facts["profile.id"] == "okta"
     assert {x.rule for x in result.diagnosis.findings} & PROVIDER_RULES == set()
     # the provider profile knows nothing of this API's audience: no audience verdict
@@ -649,7 +649,7 @@ def test_other_apis_failures_get_no_provider_rule(
 
 
 def _facts(settings: Settings, url: str, token: str, ruleset: Ruleset) -> dict[str, Any]:
-    return analyze(_healthy(url, token), ruleset, settings).facts
+    return Analyzer(ruleset, settings).analyze(_healthy(url, token)).facts
 
 
 def test_issuer_chooses_the_one_matching_profile(

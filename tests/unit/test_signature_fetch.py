@@ -17,7 +17,7 @@ from mitmproxy import io
 
 from authdoctor.cli.main import main
 from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.facts import request_side
 from authdoctor.engine.rules.ruleset import Ruleset
@@ -60,7 +60,7 @@ def _rejected(token: str) -> http.HTTPFlow:
 
 
 def _run(f: http.HTTPFlow, ruleset: Ruleset, settings: Settings) -> Analysis:
-    result = analyze(f, ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(f)
     annotate(f, result.diagnosis, result.token_summary())
     return result
 
@@ -120,7 +120,7 @@ def test_the_response_hook_uses_keys_that_arrived_since_the_request(
     assert "token.signature" not in side.facts
     assert settings.key_fetcher.wait(5)
     f.response = response(200)
-    assert analyze(f, ruleset, settings, side).facts["token.signature"] == "valid"
+    assert Analyzer(ruleset, settings).analyze(f, side).facts["token.signature"] == "valid"
 
 
 def test_rotation_refetch_finds_the_new_key(

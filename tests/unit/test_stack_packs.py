@@ -24,7 +24,7 @@ import pytest
 from mitmproxy import http
 from mitmproxy.test import tutils
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.settings import Settings
 from tests.unit.authflows import SENT
@@ -307,7 +307,7 @@ def test_the_stack_rule_is_the_primary_cause(
     name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings
 ) -> None:
     case = CASES[name]
-    diagnosis = analyze(case.build(issuer), ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(case.build(issuer)).diagnosis
     assert diagnosis.primary is not None
     assert (diagnosis.primary.rule, diagnosis.cause) == (case.rule, case.cause)
     assert diagnosis.severity == "error"
@@ -320,7 +320,7 @@ def test_the_server_text_is_quoted_and_the_claims_are_kept(
 ) -> None:
     """Envoy's "Jwt is expired" on a Company X host: the stack rule speaks for the core
     token-expired rule (which it suppresses) and still gives the claims' times."""
-    result = analyze(CASES["envoy-expired-company-x"].build(issuer), ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(CASES["envoy-expired-company-x"].build(issuer))
     primary = result.diagnosis.primary
     assert primary is not None
     assert '401 (invalid_token, "Jwt is expired")' in primary.explain
@@ -335,7 +335,7 @@ def test_a_stack_verdict_the_claims_contradict_is_left_to_the_clock_rules(
     """Envoy says expired, the token's exp is 50 min ahead by this machine's clock: not
     called token_expired by the stack rule (the gateway's clock is the suspect)."""
     f = sent(issuer.token(), envoy("Jwt is expired"))
-    rules = [x.rule for x in analyze(f, ruleset, settings).diagnosis.findings]
+    rules = [x.rule for x in Analyzer(ruleset, settings).analyze(f).diagnosis.findings]
     assert "envoy-jwt-expired" not in rules
     assert "token-expired" not in rules
 
@@ -345,7 +345,7 @@ def test_express_insufficient_scope_names_every_scope_needed(
 ) -> None:
     f = sent(issuer.token(scope="read"), express(403, "insufficient_scope", "Insufficient Scope",
                                                  scope="read:messages write:messages"))  # fmt: skip
-    primary = analyze(f, ruleset, settings).diagnosis.primary
+    primary = Analyzer(ruleset, settings).analyze(f).diagnosis.primary
     assert primary is not None and primary.rule == "express-insufficient-scope"
     assert "every one of [read:messages, write:messages]" in primary.explain
 
@@ -376,7 +376,7 @@ HEALTHY = {
 def test_healthy_answers_get_no_error(
     name: str, issuer: Issuer, ruleset: Ruleset, settings: Settings
 ) -> None:
-    diagnosis = analyze(HEALTHY[name](issuer), ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(HEALTHY[name](issuer)).diagnosis
     assert diagnosis.cause is None
     assert [f.rule for f in diagnosis.findings if f.severity == "error"] == []
     assert not any("/rules/stacks/" in ruleset.get(f.rule).file for f in diagnosis.findings)

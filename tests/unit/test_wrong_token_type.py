@@ -13,7 +13,7 @@ import pytest
 from mitmproxy import http
 
 from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.facts.catalogue import CATALOGUE
 from authdoctor.engine.facts.catalogue import PYTHON_TYPES
@@ -81,8 +81,8 @@ def _send(store: SessionStore, ruleset: Ruleset, settings: Settings, *flows) -> 
     """Analyse and record each flow, as the addon's response hook does."""
     results = []
     for f in flows:
-        result = analyze(f, ruleset, settings, store=store)
-        record(store, f, result.facts, result.diagnosis)
+        result = Analyzer(ruleset, settings, store).analyze(f)
+        record(store, f, result.extracted, result.diagnosis)
         results.append(result)
     return results
 
@@ -95,7 +95,7 @@ def test_an_id_token_wins_over_the_audience_mismatch(
 ) -> None:
     token = _id_token(issuer, nonce="n-0S6_WzA2Mj")
     f = flow(DEVICES, headers=[bearer(token)], resp=company_x_error())
-    result = analyze(f, ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(f)
     assert result.facts["token.audience_ok"] is False  # audience-mismatch would match alone
     assert result.facts["token.kind"] == "id"
     assert found(result) == {ID_RULE}
@@ -110,7 +110,7 @@ def test_an_id_token_the_server_accepted_only_warns(
     issuer: Issuer, ruleset: Ruleset, settings: Settings
 ) -> None:
     f = flow(DEVICES, headers=[bearer(_id_token(issuer, at_hash="x4Bv0jqmQ8"))], resp=response())
-    diagnosis = analyze(f, ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(f).diagnosis
     assert [(x.rule, x.severity) for x in diagnosis.findings] == [(ID_RULE[0], "warning")]
     assert diagnosis.cause is None
 
@@ -120,8 +120,8 @@ def test_a_keycloak_refresh_token_names_keycloaks_fields(
 ) -> None:
     claims = {**KEYCLOAK_REFRESH, "iat": int(SENT) - 60, "exp": int(SENT) + 1800}
     token = jwt.encode(claims, "k" * 64, algorithm="HS512", headers={"kid": "8d1c"})
-    result = analyze(
-        flow(DEVICES, headers=[bearer(token)], resp=company_x_error()), ruleset, settings
+    result = Analyzer(ruleset, settings).analyze(
+        flow(DEVICES, headers=[bearer(token)], resp=company_x_error())
     )
     assert result.diagnosis.primary is not None
     assert (result.diagnosis.primary.rule, result.diagnosis.cause) == REFRESH_RULE
@@ -134,8 +134,8 @@ def test_a_keycloak_refresh_token_names_keycloaks_fields(
 def test_a_cognito_id_token_names_cognitos_fields(ruleset: Ruleset, settings: Settings) -> None:
     claims = {**COGNITO_ID, "iat": int(SENT) - 60, "exp": int(SENT) + 1800}
     token = jwt.encode(claims, "k" * 32, algorithm="HS256")
-    result = analyze(
-        flow(DEVICES, headers=[bearer(token)], resp=company_x_error()), ruleset, settings
+    result = Analyzer(ruleset, settings).analyze(
+        flow(DEVICES, headers=[bearer(token)], resp=company_x_error())
     )
     primary = result.diagnosis.primary
     assert primary is not None and primary.rule == ID_RULE[0]
@@ -241,7 +241,7 @@ def test_a_profile_that_expects_at_jwt(
 ) -> None:
     """A well-formed token rejected for its typ: not "revoked", which it would look like."""
     f = flow(DEVICES, headers=[bearer(_typed(issuer, typ))], resp=company_x_error())
-    result = analyze(f, ruleset, typed_settings)
+    result = Analyzer(ruleset, typed_settings).analyze(f)
     assert result.facts["profile.access_token_typ"] == "at+jwt"
     assert result.facts["token.typ_ok"] is (not expected)
     if expected:
@@ -254,7 +254,7 @@ def test_an_id_token_to_a_typed_api_is_called_an_id_token(
     issuer: Issuer, ruleset: Ruleset, typed_settings: Settings
 ) -> None:
     f = flow(DEVICES, headers=[bearer(_id_token(issuer, nonce="n1"))], resp=company_x_error())
-    assert found(analyze(f, ruleset, typed_settings)) == {ID_RULE}
+    assert found(Analyzer(ruleset, typed_settings).analyze(f)) == {ID_RULE}
 
 
 def test_access_token_typ_is_loaded_and_checked(tmp_path: Path) -> None:
@@ -278,9 +278,13 @@ def test_an_unexplained_failure_keeps_wrong_token_type_open(
     access = flow(
         "https://api.example.com/v1/x", headers=[bearer(issuer.token())], resp=response(401)
     )
-    assert "wrong_token_type" in analyze(opaque, ruleset, settings).facts["analysis.open_causes"]
     assert (
-        "wrong_token_type" not in analyze(access, ruleset, settings).facts["analysis.open_causes"]
+        "wrong_token_type"
+        in Analyzer(ruleset, settings).analyze(opaque).facts["analysis.open_causes"]
+    )
+    assert (
+        "wrong_token_type"
+        not in Analyzer(ruleset, settings).analyze(access).facts["analysis.open_causes"]
     )
 
 

@@ -12,10 +12,10 @@ from authdoctor.cli.arguments import add_command
 from authdoctor.cli.arguments import add_recordings
 from authdoctor.config import add_analysis_options
 from authdoctor.config import configuration_from_args
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.recordings.reading import Judged
-from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import judge
+from authdoctor.engine import SessionStore
+from authdoctor.recordings import Judged
+from authdoctor.recordings import ReadReport
+from authdoctor.recordings import judge
 from authdoctor.report.flow_output import FORMATS
 from authdoctor.report.flow_output import json_lines
 from authdoctor.report.flow_output import markdown

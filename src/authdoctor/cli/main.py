@@ -14,7 +14,7 @@ from authdoctor.cli import launch_command
 from authdoctor.cli import redact_command
 from authdoctor.cli import report_command
 from authdoctor.cli import token_command
-from authdoctor.engine.rules.cases import lint
+from authdoctor.engine import lint
 from authdoctor.errors import AuthDoctorError
 from authdoctor.util.paths import default_rule_packs
 

@@ -11,12 +11,12 @@ from authdoctor.cli.arguments import add_patterns
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config import add_analysis_options
 from authdoctor.config import configuration_from_args
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import RecordingError
-from authdoctor.recordings.reading import read_flows
-from authdoctor.recordings.writing import annotated
-from authdoctor.recordings.writing import write_redacted
+from authdoctor.engine import SessionStore
+from authdoctor.recordings import ReadReport
+from authdoctor.recordings import RecordingError
+from authdoctor.recordings import annotated
+from authdoctor.recordings import read_flows
+from authdoctor.recordings import write_redacted
 from authdoctor.redaction import Redactor
 
 ABOUT = """write a recording with every secret replaced, keeping the evidence

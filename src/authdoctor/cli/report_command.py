@@ -13,9 +13,9 @@ from authdoctor.cli.arguments import add_recordings
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config import add_analysis_options
 from authdoctor.config import configuration_from_args
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.recordings.reading import ReadReport
-from authdoctor.recordings.reading import judge
+from authdoctor.engine import SessionStore
+from authdoctor.recordings import ReadReport
+from authdoctor.recordings import judge
 from authdoctor.report import FORMATS
 from authdoctor.report import build_report
 from authdoctor.report import summary

@@ -16,8 +16,8 @@ from authdoctor.cli.arguments import add_command
 from authdoctor.cli.command_error import CommandError
 from authdoctor.config import add_analysis_options
 from authdoctor.config import configuration_from_args
-from authdoctor.engine.analysis import analyze
-from authdoctor.live.content_view import render_token_view
+from authdoctor.engine import Analyzer
+from authdoctor.live import render_token_view
 
 MAX_TOKEN = 64 * 1024
 
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(e)) from None
     if not token:
         raise CommandError("no token given (pipe it in, or name a file)")
-    diagnosis = analyze(flow, ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(flow).diagnosis
     print(render_token_view(flow.request, None))
     if not diagnosis.findings:
         print("\nNo problem found for a request sent now.")

@@ -7,9 +7,9 @@ import argparse
 from authdoctor.config.options import ParsedOptions
 from authdoctor.config.options import default_values
 from authdoctor.config.options import parse_options
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.rules.ruleset import load_ruleset
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import Ruleset
+from authdoctor.engine import Settings
+from authdoctor.engine import load_ruleset
 from authdoctor.keys.fetch import KeyFetcher
 from authdoctor.profiles.profile import load_profiles
 from authdoctor.profiles.profile import with_provider_profiles

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from authdoctor.engine.sessions import DEFAULT_MAX_CLIENTS
-from authdoctor.engine.sessions import DEFAULT_MAX_TOKENS
-from authdoctor.engine.settings import DEFAULT_LEEWAY_S
-from authdoctor.engine.settings import DEFAULT_REFRESH_WINDOW_S
+from authdoctor.engine import DEFAULT_LEEWAY_S
+from authdoctor.engine import DEFAULT_MAX_CLIENTS
+from authdoctor.engine import DEFAULT_MAX_TOKENS
+from authdoctor.engine import DEFAULT_REFRESH_WINDOW_S
 from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.fetch import FetchLimits
 from authdoctor.util.caches import DEFAULT_ENTRIES as DEFAULT_CACHE_ENTRIES

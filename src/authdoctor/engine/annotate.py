@@ -1,4 +1,4 @@
-"""Write a diagnosis onto the flow: comment, marker, metadata, and one event-log line.
+"""Write a diagnosis onto the flow: comment, marker and metadata.
 
 The comment is what people read in mitmweb and the console: the cause in plain words, the
 values that prove it and numbered fix steps. A user's own comment and marker are kept.
@@ -6,22 +6,16 @@ values that prove it and numbered fix steps. A user's own comment and marker are
 
 from __future__ import annotations
 
-import logging
-
 from mitmproxy import http
 
 from authdoctor.engine.diagnosis import Diagnosis
-from authdoctor.util.caches import remember
 from authdoctor.util.unicode_text import valid_unicode
-
-logger = logging.getLogger("authdoctor")
 
 METADATA_KEY = "authdoctor"
 MARKERS = {"error": ":no_entry:", "warning": ":warning:", "info": ":information_source:"}
 PROVISIONAL_MARKER = ":hourglass:"
 _OUR_MARKERS = frozenset({*MARKERS.values(), PROVISIONAL_MARKER})
 _BLOCK_STARTS = ("authdoctor: ", "authdoctor (before the response): ")
-REPEAT_WINDOW_S = 60.0
 
 
 def render_comment(diagnosis: Diagnosis) -> str:
@@ -66,38 +60,3 @@ def annotate(flow: http.HTTPFlow, diagnosis: Diagnosis, token: dict | None = Non
         flow.marked = ""
     else:
         flow.marked = PROVISIONAL_MARKER if diagnosis.provisional else MARKERS[diagnosis.severity]
-
-
-class FindingLog:
-    """One event-log line per diagnosed flow (mitmdump prints no comments), except repeats:
-    the same rule on the same method, host and path within `window_s` is only counted, and
-    the count goes with the next line for it. A client stuck in a retry loop would otherwise
-    fill the log with identical lines, and each line costs the proxy more than the diagnosis.
-    """
-
-    def __init__(self, window_s: float = REPEAT_WINDOW_S) -> None:
-        self.window_s = window_s
-        self._last: dict[tuple[str, str, str, str], list[float]] = {}  # [time, repeats]
-
-    def log(self, flow: http.HTTPFlow, diagnosis: Diagnosis, url: object) -> None:
-        primary = diagnosis.primary
-        if primary is None or diagnosis.provisional:
-            return
-        request = flow.request
-        key = (primary.rule, request.method, request.host, request.path.partition("?")[0])
-        now = request.timestamp_start
-        last = self._last.get(key)
-        if last is not None and 0 <= now - last[0] < self.window_s:
-            last[1] += 1
-            return
-        repeats = int(last[1]) if last is not None else 0
-        remember(self._last, key, [now, 0])
-        status = flow.response.status_code if flow.response else "no response"
-        more = f" (+{len(diagnosis.findings) - 1} more)" if len(diagnosis.findings) > 1 else ""
-        again = f" [{repeats} more like it since the last line]" if repeats else ""
-        level = logging.WARNING if diagnosis.severity == "error" else logging.INFO
-        logger.log(
-            level,
-            f"authdoctor: {request.method} {url} -> {status}: "
-            f"{primary.cause} [{primary.rule}] {primary.title}{more}{again}",
-        )

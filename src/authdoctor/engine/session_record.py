@@ -1,4 +1,8 @@
-"""After a flow is diagnosed: remember what later flows need to know about it."""
+"""After a flow is diagnosed: remember what later flows need to know about it.
+
+Everything comes from what the facts step read (Extracted): the flow itself is only asked for
+its times and its method, never parsed again.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ from typing import Any
 from mitmproxy import http
 
 from authdoctor.engine.diagnosis import Diagnosis
-from authdoctor.engine.facts import token_endpoint
-from authdoctor.engine.facts.session import client_key
-from authdoctor.engine.facts.token_endpoint import discovered_token_endpoint
+from authdoctor.engine.facts import Extracted
+from authdoctor.engine.facts.token_endpoint import TokenCall
 from authdoctor.engine.sessions import ClientSeen
 from authdoctor.engine.sessions import HandedOut
 from authdoctor.engine.sessions import Issued
@@ -18,21 +21,22 @@ from authdoctor.engine.sessions import TokenSeen
 
 
 def record(
-    store: SessionStore, flow: http.HTTPFlow, facts: dict[str, Any], diagnosis: Diagnosis
+    store: SessionStore, flow: http.HTTPFlow, extracted: Extracted, diagnosis: Diagnosis
 ) -> None:
     """Count the flow and its cause, and update the token and client records."""
+    facts = extracted.facts
     now = flow.request.timestamp_start
     store.flows += 1
     if diagnosis.cause:
         store.causes[diagnosis.cause] += 1
     if (offset := facts.get("response.clock_offset_s")) is not None:
         store.clock_offsets.append(offset)
-    if (endpoint := discovered_token_endpoint(flow)) is not None:
+    if (endpoint := extracted.discovered_endpoint) is not None:
         store.token_endpoints.touch(endpoint, lambda: None)
-    key = client_key(flow, facts, store)
+    key = extracted.client
     client = store.clients.touch(key, ClientSeen)
-    if facts.get("request.kind") == "token_endpoint":
-        _record_token_call(store, key, client, flow, facts, now)
+    if extracted.call is not None:
+        _record_token_call(store, key, client, flow, extracted.call, facts, now)
     elif (fingerprint := facts.get("token.fingerprint")) is not None:
         _record_api_call(store, client, fingerprint, flow, facts, now)
 
@@ -73,6 +77,7 @@ def _record_token_call(
     key: str,
     client: ClientSeen,
     flow: http.HTTPFlow,
+    call: TokenCall,
     facts: dict[str, Any],
     now: float,
 ) -> None:
@@ -81,7 +86,7 @@ def _record_token_call(
     answered = answered_at(flow)
     if facts.get("oauth.grant_type") == "refresh_token":
         client.refresh_grants.append((now, answered))
-    grant = token_endpoint.parse_grant(flow.response)
+    grant = call.grant
     if grant is None:
         return
     expires_at = now + grant.expires_in if grant.expires_in is not None else None
@@ -93,6 +98,6 @@ def _record_token_call(
     client.newest_token = client.current_token = grant.access_fingerprint
     client.newest_issued_at = now
     client.newest_received_at = answered
-    _, sent_refresh = token_endpoint.request_facts(flow.request)
+    sent_refresh = call.sent_refresh
     if sent_refresh and grant.refresh_digest and grant.refresh_digest != sent_refresh:
         store.retire_refresh(client, sent_refresh, now)

@@ -9,7 +9,9 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from mitmproxy import command
 from mitmproxy import ctx
@@ -25,24 +27,21 @@ from authdoctor.config.configuration import load_configuration
 from authdoctor.config.options import OPTIONS
 from authdoctor.config.options import ParsedOptions
 from authdoctor.config.options import parse_options
-from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
-from authdoctor.engine.analysis import is_relevant
-from authdoctor.engine.annotate import FindingLog
-from authdoctor.engine.annotate import annotate
-from authdoctor.engine.facts import RequestSide
-from authdoctor.engine.facts import request_side
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.session_record import record
-from authdoctor.engine.session_summary import session_summary
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import Analysis
+from authdoctor.engine import Analyzer
+from authdoctor.engine import RequestSide
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
+from authdoctor.engine import annotate
+from authdoctor.engine import session_summary
 from authdoctor.errors import AuthDoctorError
 from authdoctor.keys.fetch import KeyFetcher
+from authdoctor.live.finding_log import FindingLog
 from authdoctor.live.hook_times import HookTimes
 from authdoctor.live.rejected_requests import RejectedRequestWatcher
 from authdoctor.live.rule_watcher import snapshot
-from authdoctor.recordings.writing import write_redacted
+from authdoctor.recordings import write_redacted
 from authdoctor.redaction import Redactor
 
 logger = logging.getLogger("authdoctor")
@@ -63,9 +62,7 @@ class AuthDoctor:
     """Diagnoses the Authorization header and 401/403 answers of every relevant flow."""
 
     def __init__(self) -> None:
-        self.ruleset = Ruleset(())
-        self.settings = Settings()
-        self.hosts: frozenset[str] = frozenset()
+        self.analyzer = Analyzer(Ruleset(()), Settings(), SessionStore())
         self._watched: dict[Path, float] = {}
         self._watch_paths: tuple[Path, ...] = ()
         self._watch_task: asyncio.Task[None] | None = None
@@ -75,11 +72,28 @@ class AuthDoctor:
         self.finding_log = FindingLog()
         self._running = False
         self.rejected_requests = RejectedRequestWatcher()
-        self.sessions = SessionStore()
         self.key_fetcher = KeyFetcher()  # kept across reloads: its cache outlives a rules edit
         self.hook_times = HookTimes.from_environment()  # for bench/: off unless asked
         if self.hook_times is not None:
             self.hook_times.install(self, ("request", "response", "error"))
+
+    @property
+    def settings(self) -> Settings:
+        return self.analyzer.settings
+
+    @property
+    def sessions(self) -> SessionStore:
+        """What the proxy has seen so far: kept across reloads unless its caps change."""
+        return cast(SessionStore, self.analyzer.store)  # the proxy's analyzer always has one
+
+    @property
+    def ruleset(self) -> Ruleset:
+        return self.analyzer.ruleset
+
+    @ruleset.setter
+    def ruleset(self, ruleset: Ruleset) -> None:
+        """Another addon may add rules of its own (tests/e2e/failing_rule.py does)."""
+        self.analyzer = replace(self.analyzer, ruleset=ruleset)
 
     def load(self, loader: Loader) -> None:
         for name, typespec, default, help_text in OPTIONS:
@@ -105,14 +119,10 @@ class AuthDoctor:
         self.key_fetcher.limits = parsed.fetch_limits
         profiles = settings.profiles
         profile_files = tuple(Path(p.file) for p in profiles)
-        self.settings = settings
-        if (self.sessions.max_tokens, self.sessions.max_clients) != (
-            parsed.session_tokens,
-            parsed.session_clients,
-        ):
-            self.sessions = SessionStore(parsed.session_tokens, parsed.session_clients)
-        self.ruleset = ruleset
-        self.hosts = parsed.hosts
+        store = self.sessions
+        if (store.max_tokens, store.max_clients) != (parsed.session_tokens, parsed.session_clients):
+            store = SessionStore(parsed.session_tokens, parsed.session_clients)
+        self.analyzer = Analyzer(ruleset, settings, store, parsed.hosts)
         self._watch_paths = (*parsed.rule_paths, *profile_files)
         self._watched = snapshot(self._watch_paths)
         names = ", ".join(p.id for p in profiles) or "none"
@@ -158,9 +168,9 @@ class AuthDoctor:
 
     def request(self, flow: http.HTTPFlow) -> None:
         try:
-            if not is_relevant(flow, self.settings, self.hosts):
+            side = self.analyzer.request_side(flow)
+            if side is None:
                 return
-            side = request_side(flow, self.settings)
             self._pending[flow.id] = _Pending(side, self._schedule_provisional(flow))
             if len(self._pending) > PENDING_LIMIT:
                 oldest = self._pending.pop(next(iter(self._pending)))
@@ -185,8 +195,7 @@ class AuthDoctor:
             pending = self._pending.get(flow.id)
             if pending is None or flow.response is not None or flow.error is not None:
                 return
-            result = analyze(flow, self.ruleset, self.settings, pending.side, self.sessions)
-            self._annotate(flow, result)
+            self._annotate(flow, self.analyzer.analyze(flow, pending.side))
             ctx.master.addons.trigger(hooks.UpdateHook([flow]))
         except Exception as e:
             self._log_failure(flow, e)
@@ -203,13 +212,9 @@ class AuthDoctor:
             pending = self._pending.pop(flow.id, None)
             if pending is not None and pending.provisional is not None:
                 pending.provisional.cancel()
-            # Relevant if the request hook said so, or if the answer makes it so (a 401).
-            if pending is None and not is_relevant(flow, self.settings, self.hosts):
-                return
-            side = pending.side if pending is not None else None
-            result = analyze(flow, self.ruleset, self.settings, side, self.sessions)
-            self._annotate(flow, result)
-            record(self.sessions, flow, result.facts, result.diagnosis)
+            result = self.analyzer.judge(flow, pending.side if pending is not None else None)
+            if result is not None:
+                self._annotate(flow, result)
         except Exception as e:
             self._log_failure(flow, e)
 

@@ -13,9 +13,9 @@ from typing import Any
 from mitmproxy import contentviews
 from mitmproxy import http
 
-from authdoctor.engine.annotate import METADATA_KEY
-from authdoctor.engine.facts.header import header_facts
-from authdoctor.engine.facts.token import decode_token
+from authdoctor.engine import METADATA_KEY
+from authdoctor.engine import decode_token
+from authdoctor.engine import header_facts
 from authdoctor.util.timefmt import human_duration
 from authdoctor.util.timefmt import iso_utc
 from authdoctor.util.unicode_text import valid_unicode

@@ -21,13 +21,11 @@ from mitmproxy import io
 from mitmproxy.exceptions import FlowReadException
 from mitmproxy.io.har import request_to_flow
 
-from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
-from authdoctor.engine.analysis import is_relevant
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.session_record import record
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import Analysis
+from authdoctor.engine import Analyzer
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
 from authdoctor.errors import AuthDoctorError
 from authdoctor.util.unicode_text import valid_unicode
 
@@ -118,10 +116,8 @@ def judge(
     report: ReadReport | None = None,
 ) -> Iterator[Judged]:
     """Every relevant flow of the recordings, diagnosed in the order recorded."""
+    analyzer = Analyzer(ruleset, settings, store)
     for path in paths:
         for flow in read_flows(path, report):
-            if not is_relevant(flow, settings, frozenset()):
-                continue
-            result = analyze(flow, ruleset, settings, None, store)
-            record(store, flow, result.facts, result.diagnosis)
-            yield Judged(path, flow, result)
+            if (result := analyzer.judge(flow)) is not None:
+                yield Judged(path, flow, result)

@@ -18,14 +18,12 @@ from mitmproxy import version
 from mitmproxy.addons.savehar import SaveHar
 from mitmproxy.connection import Server
 
-from authdoctor.engine.analysis import analyze
-from authdoctor.engine.analysis import is_relevant
-from authdoctor.engine.annotate import METADATA_KEY
-from authdoctor.engine.annotate import annotate
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.session_record import record
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.engine.settings import Settings
+from authdoctor.engine import METADATA_KEY
+from authdoctor.engine import Analyzer
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.engine import Settings
+from authdoctor.engine import annotate
 from authdoctor.redaction import Redactor
 
 
@@ -33,11 +31,10 @@ def annotated(
     flows: Iterable[http.HTTPFlow], settings: Settings, ruleset: Ruleset, store: SessionStore
 ) -> Iterator[http.HTTPFlow]:
     """Every flow, the relevant ones carrying a fresh diagnosis."""
+    analyzer = Analyzer(ruleset, settings, store)
     for flow in flows:
-        if is_relevant(flow, settings, frozenset()):
-            result = analyze(flow, ruleset, settings, None, store)
+        if (result := analyzer.judge(flow)) is not None:
             annotate(flow, result.diagnosis, result.token_summary())
-            record(store, flow, result.facts, result.diagnosis)
         yield flow
 
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from urllib.parse import quote_plus
 from urllib.parse import unquote_plus
 
-from authdoctor.engine.facts.header import KNOWN_SCHEMES
-from authdoctor.engine.facts.header import PLACEHOLDER_TOKENS
-from authdoctor.engine.facts.token import decode_token
+from authdoctor.engine import KNOWN_SCHEMES
+from authdoctor.engine import PLACEHOLDER_TOKENS
+from authdoctor.engine import decode_token
 from authdoctor.errors import AuthDoctorError
 from authdoctor.redaction.vocabulary import API_KEY
 from authdoctor.redaction.vocabulary import JWT

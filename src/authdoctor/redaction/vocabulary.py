@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from authdoctor.engine.facts.header import TOKEN_QUERY_PARAMS
+from authdoctor.engine import TOKEN_QUERY_PARAMS
 
 # Query parameters, form fields and JSON keys whose values are credentials. Names are
 # compared folded (lower case, without "_" and "-"), so accessToken and access-token count.

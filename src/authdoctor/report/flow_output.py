@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 
-from authdoctor.recordings.reading import Judged
+from authdoctor.recordings import Judged
 from authdoctor.util.timefmt import iso_utc
 from authdoctor.util.unicode_text import valid_unicode
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 
-from authdoctor.engine.rules.ruleset import Finding
+from authdoctor.engine import Finding
 from authdoctor.report.model import Bucket
 from authdoctor.report.model import CauseGroup
 from authdoctor.report.model import Example

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from authdoctor.engine.rules.ruleset import Finding
+from authdoctor.engine import Finding
 from authdoctor.report.model import CauseGroup
 from authdoctor.report.model import Example
 from authdoctor.report.model import Pattern

@@ -24,12 +24,12 @@ from pathlib import Path
 from mitmproxy.version import VERSION as MITMPROXY_VERSION
 
 from authdoctor import __version__
-from authdoctor.engine.causes import PRECEDENCE_RANK
-from authdoctor.engine.rules.ruleset import Finding
-from authdoctor.engine.rules.ruleset import Ruleset
-from authdoctor.engine.sessions import SessionStore
-from authdoctor.recordings.reading import Judged
-from authdoctor.recordings.reading import ReadReport
+from authdoctor.engine import PRECEDENCE_RANK
+from authdoctor.engine import Finding
+from authdoctor.engine import Ruleset
+from authdoctor.engine import SessionStore
+from authdoctor.recordings import Judged
+from authdoctor.recordings import ReadReport
 
 EXAMPLES_PER_CAUSE = 3  # failures shown in full per cause; the rest are counted
 MAX_EVENTS = 200  # rows of the issuance-and-failure table: the earliest ones

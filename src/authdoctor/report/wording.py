@@ -7,7 +7,7 @@ sentence is changed in one place for both.
 from __future__ import annotations
 
 from authdoctor import __version__
-from authdoctor.engine.causes import ALL_CAUSES
+from authdoctor.engine import ALL_CAUSES
 from authdoctor.report.model import Bucket
 from authdoctor.report.model import CauseGroup
 from authdoctor.report.model import Event

@@ -21,10 +21,11 @@ from mitmproxy import http
 from mitmproxy import io as mitmio
 
 from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.annotate import annotate
 from authdoctor.engine.diagnosis import ACCEPTED_NOTE
 from authdoctor.engine.rules.ruleset import Ruleset
+from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.settings import Settings
 from tests.unit.authflows import CLIENT_ID
 from tests.unit.authflows import REQUEST_ID
@@ -43,7 +44,7 @@ NO_TOKEN = {"error": None}  # Company X's answer when it found no usable token
 
 
 def _run(f: http.HTTPFlow, ruleset: Ruleset, settings: Settings) -> Analysis:
-    result = analyze(f, ruleset, settings)
+    result = Analyzer(ruleset, settings).analyze(f)
     annotate(f, result.diagnosis, result.token_summary())
     return result
 
@@ -386,7 +387,7 @@ def test_primary_cause(
     case = FAILING[name]
     if case.keyed:
         settings = request.getfixturevalue("keyed_settings")
-    diagnosis = analyze(case.build(issuer), ruleset, settings).diagnosis
+    diagnosis = Analyzer(ruleset, settings).analyze(case.build(issuer)).diagnosis
     assert diagnosis.cause == case.cause
     assert diagnosis.primary is not None
     assert diagnosis.primary.rule == case.rule
@@ -579,6 +580,56 @@ def test_a_token_cut_anywhere_in_its_signature_is_called_truncated(
     assert len(signature) == 342  # RS256 with a 2048-bit key
     cut = signature[: _cut_length(signature, remainder)]
     f = flow(DEVICES, headers=[bearer(f"{head}.{cut}")])
-    facts = analyze(f, ruleset, settings).facts
+    facts = Analyzer(ruleset, settings).analyze(f).facts
     assert facts["token.format"] == "malformed"
     assert facts["token.truncated"] is True
+
+
+# --- the Analyzer: which flows it judges, and what it remembers of them ------------------
+
+
+def test_judge_records_a_relevant_flow_and_skips_the_rest(
+    issuer: Issuer, ruleset: Ruleset, settings: Settings
+) -> None:
+    store = SessionStore()
+    analyzer = Analyzer(ruleset, settings, store)
+    elsewhere = flow("https://cdn.example/logo.png", resp=response(200))
+    assert analyzer.judge(elsewhere) is None
+    assert analyzer.request_side(elsewhere) is None
+    assert store.flows == 0
+    refused = flow("https://cdn.example/private", resp=company_x_error())  # a 401 makes it so
+    assert analyzer.judge(refused) is not None
+    assert store.flows == 1
+    judged = analyzer.judge(flow(DEVICES, headers=[bearer(issuer.token(**EXPIRED_2H13))]))
+    assert judged is not None and judged.diagnosis.provisional
+    assert store.flows == 2
+
+
+def test_analyze_reads_the_session_but_records_nothing(
+    issuer: Issuer, ruleset: Ruleset, settings: Settings
+) -> None:
+    store = SessionStore()
+    analyzer = Analyzer(ruleset, settings, store)
+    f = flow(DEVICES, headers=[bearer(issuer.token(**EXPIRED_2H13))], resp=company_x_error())
+    assert analyzer.analyze(f).diagnosis.cause == "token_expired"
+    assert store.flows == 0 and len(store.tokens) == 0
+
+
+def test_a_request_side_means_the_request_hook_found_the_flow_relevant(
+    issuer: Issuer, ruleset: Ruleset, settings: Settings
+) -> None:
+    """The response hook does not ask again: the request hook's answer stands."""
+    f = flow(DEVICES, headers=[bearer(issuer.token(**EXPIRED_2H13))])
+    side = Analyzer(ruleset, settings).request_side(f)
+    assert side is not None
+    f.response = company_x_error()
+    only_elsewhere = Analyzer(ruleset, settings, SessionStore(), frozenset({"other.example"}))
+    assert only_elsewhere.judge(f) is None
+    judged = only_elsewhere.judge(f, side)
+    assert judged is not None and judged.diagnosis.cause == "token_expired"
+
+
+def test_hosts_limit_what_is_judged(issuer: Issuer, ruleset: Ruleset, settings: Settings) -> None:
+    analyzer = Analyzer(ruleset, settings, SessionStore(), frozenset({"api.xxx.com"}))
+    assert analyzer.is_relevant(flow(DEVICES))  # no credential, no answer: the host decides
+    assert not analyzer.is_relevant(flow("https://auth.xxx.com/x", resp=company_x_error()))

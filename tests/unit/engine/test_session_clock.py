@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
 from tests.unit.authflows import Issuer
@@ -26,9 +26,9 @@ def test_a_skewed_session_clock_is_named_in_the_expiry_explanation(
         healthy = flow(
             DEVICES, headers=[bearer(issuer.token())], resp=response(200, date_offset=121)
         )
-        result = analyze(healthy, ruleset, settings, store=store)
-        record(store, healthy, result.facts, result.diagnosis)
-    explain = analyze(_expired_call(issuer, 121), ruleset, settings, store=store).diagnosis
+        result = Analyzer(ruleset, settings, store).analyze(healthy)
+        record(store, healthy, result.extracted, result.diagnosis)
+    explain = Analyzer(ruleset, settings, store).analyze(_expired_call(issuer, 121)).diagnosis
     primary = explain.primary
     assert primary is not None and primary.rule == "token-expired"
     assert (
@@ -39,7 +39,7 @@ def test_a_skewed_session_clock_is_named_in_the_expiry_explanation(
 
 def test_no_clock_sentence_without_skew(issuer, ruleset, settings) -> None:
     store = SessionStore()
-    primary = analyze(_expired_call(issuer, 0), ruleset, settings, store=store).diagnosis.primary
+    primary = Analyzer(ruleset, settings, store).analyze(_expired_call(issuer, 0)).diagnosis.primary
     assert primary is not None and primary.rule == "token-expired"
     assert "Over this session" not in primary.explain
     assert "<session.clock_note>" not in primary.explain

@@ -1,9 +1,9 @@
 """Session patterns: causes that only show across flows, each next to a control sequence.
 
 Every sequence is replayed the way the addon does it: for each flow in the order its answer
-arrives, `analyze(..., store)` and then `record(store, ...)`. Flow times are offsets (seconds)
-from the tflow send time SENT; each answer's Date header says the same moment as this
-machine's clock unless a test skews it, so no clock finding gets in the way.
+arrives, `Analyzer(..., store).analyze(flow)` and then `record(store, ...)`. Flow times are
+offsets (seconds) from the tflow send time SENT; each answer's Date header says the same moment
+as this machine's clock unless a test skews it, so no clock finding gets in the way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from mitmproxy import http
 
 from authdoctor.engine.analysis import Analysis
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.rules.ruleset import Ruleset
 from authdoctor.engine.session_record import record
 from authdoctor.engine.session_summary import session_summary
@@ -129,8 +129,8 @@ class Session:
     def send(self, *flows: http.HTTPFlow) -> list[Analysis]:
         results = []
         for f in flows:
-            result = analyze(f, self.ruleset, self.settings, store=self.store)
-            record(self.store, f, result.facts, result.diagnosis)
+            result = Analyzer(self.ruleset, self.settings, self.store).analyze(f)
+            record(self.store, f, result.extracted, result.diagnosis)
             results.append(result)
         return results
 

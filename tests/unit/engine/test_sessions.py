@@ -1,8 +1,9 @@
 """The session store stays bounded however much traffic passes, and its caps are options.
 
 Flows are pushed through `record` with facts dicts built here (the keys the extractors
-make), reusing one tflow flow whose send time is moved along: the store must only grow to
-its caps, evict the least recently used, and keep per-client histories at their constants.
+make, wrapped as the facts step would), reusing one tflow flow whose send time is moved along:
+the store must only grow to its caps, evict the least recently used, and keep per-client
+histories at their constants.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from mitmproxy.test import taddons
 from mitmproxy.test import tflow
 
 from authdoctor.engine.diagnosis import Diagnosis
+from authdoctor.engine.facts import Extracted
+from authdoctor.engine.facts.session import client_key
 from authdoctor.engine.facts.token import fingerprint
+from authdoctor.engine.facts.token_endpoint import read_call
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import CLOCK_SAMPLES
 from authdoctor.engine.sessions import DEFAULT_MAX_CLIENTS
@@ -81,7 +85,9 @@ class Pusher:
     def api(self, token: str, client: str, path: str = "/v2/devices", offset: int = 0) -> None:
         self._tick(self.flow)
         self.flow.request.path = path
-        record(self.store, self.flow, _api_facts(token, client, path, offset), FAILED)
+        facts = _api_facts(token, client, path, offset)
+        extracted = Extracted(facts, None, client_key(self.flow, facts, self.store))
+        record(self.store, self.flow, extracted, FAILED)
 
     def refresh(self, client: str, sent: str, issued: str, access: str) -> None:
         """A refresh_token grant that rotates `sent` into `issued`."""
@@ -99,7 +105,8 @@ class Pusher:
             "response.status": 200,
             "response.clock_offset_s": 0,
         }
-        record(self.store, f, facts, Diagnosis(None, None, False, ()))
+        extracted = Extracted(facts, None, client_key(f, facts, self.store), read_call(f))
+        record(self.store, f, extracted, Diagnosis(None, None, False, ()))
 
 
 KEEP_CALLS = DISTINCT // 50 + MAX_CLIENTS - 1

@@ -126,7 +126,7 @@ def test_internal_error_is_contained_and_logged_once(
     def broken(*args, **kwargs):
         raise RuntimeError("analysis exploded")
 
-    monkeypatch.setattr("authdoctor.live.addon.analyze", broken)
+    monkeypatch.setattr("authdoctor.engine.analysis.Analyzer.analyze", broken)
     caplog.set_level(logging.INFO, logger="authdoctor")
     with taddons.context(doctor) as tctx:
         tctx.configure(doctor, authdoctor_profile=["company-x"])

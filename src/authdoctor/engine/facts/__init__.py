@@ -102,13 +102,26 @@ def _awaiting_keys(side: RequestSide) -> bool:
     return bool(side.facts.get("token.signature_note"))
 
 
-def _token_endpoint_facts(flow: http.HTTPFlow, facts: Facts) -> tuple[Facts, str | None]:
-    requested, sent_refresh = token_endpoint.request_facts(flow.request)
-    out = {**requested, **token_endpoint.response_facts(flow.response, requested, sent_refresh)}
+@dataclass(slots=True)  # not frozen: made for every flow, and frozen costs 3x as much to make
+class Extracted:
+    """The facts of one flow, and what was read on the way that later steps need, so that no
+    step after this one reads the flow again: the decoded token (for the flow's metadata),
+    and for the session record the client's name, the token-endpoint call and the token
+    endpoint a discovery document named."""
+
+    facts: Facts
+    token: DecodedToken | None
+    client: str  # the session's name for the client (session.client_key)
+    call: token_endpoint.TokenCall | None = None
+    discovered_endpoint: str | None = None
+
+
+def _token_endpoint_facts(call: token_endpoint.TokenCall, facts: Facts) -> Facts:
+    out = call.facts()
     # An RFC 6749 error from the token endpoint is the failure this flow is about.
     if facts.get("response.auth_error") in TOKEN_ENDPOINT_ERRORS:
         out["response.auth_failed"] = True
-    return out, sent_refresh
+    return out
 
 
 def extract_facts(
@@ -116,7 +129,7 @@ def extract_facts(
     settings: Settings,
     side: RequestSide | None = None,
     store: SessionStore | None = None,
-) -> tuple[Facts, DecodedToken | None]:
+) -> Extracted:
     """Every fact of this flow, reusing the request hook's work when it still applies, and
     what the session saw before it when a store is given."""
     if side is None or not side.still_matches(flow.request) or _awaiting_keys(side):
@@ -127,18 +140,20 @@ def extract_facts(
     if "api_key.present" in facts:
         facts.update(github_scope_facts(flow.response))
     now = flow.request.timestamp_start
+    call = None
     if facts["request.kind"] == "token_endpoint":
-        call, sent_refresh = _token_endpoint_facts(flow, facts)
-        facts.update(call)  # names the client, so before the session lookup
+        call = token_endpoint.read_call(flow)
+        facts.update(_token_endpoint_facts(call, facts))  # names the client: before its key
+    key = session.client_key(flow, facts, store)
+    client = store.clients.peek(key) if store is not None else None
+    if call is not None:
         if store is not None:
-            client = store.clients.peek(session.client_key(flow, facts, store))
             answered = flow.response.timestamp_end if flow.response else None
             facts.update(
-                session.token_call_facts(store, client, facts, now, sent_refresh, answered)
+                session.token_call_facts(store, client, facts, now, call.sent_refresh, answered)
             )
     else:
         if store is not None:
-            client = store.clients.peek(session.client_key(flow, facts, store))
             facts.update(session.issued_token_facts(store, facts, now, settings))
             facts.update(session.api_session_facts(store, client, facts, flow.request))
         facts.update(scope_facts(flow.request, side.profile, facts))
@@ -147,4 +162,5 @@ def extract_facts(
         facts.update(session.clock_facts(store, settings.leeway_s))
     if facts.get("response.auth_failed"):
         facts["analysis.open_causes"] = open_causes(facts)
-    return facts, side.decoded
+    discovered = token_endpoint.discovered_token_endpoint(flow) if store is not None else None
+    return Extracted(facts, side.decoded, key, call, discovered)

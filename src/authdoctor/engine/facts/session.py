@@ -18,18 +18,20 @@ from authdoctor.util.timefmt import clock_phrase
 from authdoctor.util.timefmt import human_duration
 
 
-def client_key(flow: http.HTTPFlow, facts: dict[str, Any], store: SessionStore) -> str:
-    """Who the client is: its client_id when any fact names it, else its address."""
+def client_key(flow: http.HTTPFlow, facts: dict[str, Any], store: SessionStore | None) -> str:
+    """Who the client is: its client_id when any fact names it, else the client the session
+    saw the token issued to, else its address."""
     for name in ("token.client_id", "oauth.client_id"):
         if value := facts.get(name):
             return f"client:{value}"
     fingerprint = facts.get("token.fingerprint")
-    seen = store.tokens.peek(fingerprint) if fingerprint else None
-    if seen is not None and seen.issued is not None:
-        return seen.issued.client
-    handed = store.handed_out.peek(fingerprint) if fingerprint else None
-    if handed is not None:
-        return handed.client
+    if store is not None and fingerprint:
+        seen = store.tokens.peek(fingerprint)
+        if seen is not None and seen.issued is not None:
+            return seen.issued.client
+        handed = store.handed_out.peek(fingerprint)
+        if handed is not None:
+            return handed.client
     peer = flow.client_conn.peername
     return f"address:{peer[0]}" if peer else "address:unknown"
 

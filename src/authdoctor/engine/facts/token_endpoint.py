@@ -123,11 +123,36 @@ def parse_grant(response: http.Response | None) -> Grant | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TokenCall:
+    """A token-endpoint call, read once: its facts come from it, and the session record
+    keeps its grant and the refresh token it presented."""
+
+    requested: dict[str, Any]
+    sent_refresh: str | None  # digest of the refresh token the request presented
+    grant: Grant | None
+
+    def facts(self) -> dict[str, Any]:
+        return {**self.requested, **grant_facts(self.grant, self.requested, self.sent_refresh)}
+
+
+def read_call(flow: http.HTTPFlow) -> TokenCall:
+    """The token request's form and the grant its answer handed out."""
+    requested, sent_refresh = request_facts(flow.request)
+    return TokenCall(requested, sent_refresh, parse_grant(flow.response))
+
+
 def response_facts(
     response: http.Response | None, requested: dict[str, Any], sent_refresh: str | None
 ) -> dict[str, Any]:
     """The shape of a successful token response (its error is read like any API error)."""
-    grant = parse_grant(response)
+    return grant_facts(parse_grant(response), requested, sent_refresh)
+
+
+def grant_facts(
+    grant: Grant | None, requested: dict[str, Any], sent_refresh: str | None
+) -> dict[str, Any]:
+    """The shape of what a successful token response handed out, against what was asked."""
     if grant is None:
         return {}
     facts: dict[str, Any] = {"oauth.refresh_issued": grant.refresh_digest is not None}

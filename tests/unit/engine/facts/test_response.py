@@ -297,8 +297,8 @@ def _expired_answer_flow(
 def test_an_encoded_error_body_gives_the_same_facts_as_identity(
     coding: str, pack: Callable[[bytes], bytes], settings: Settings
 ) -> None:
-    identity, _ = extract_facts(_expired_answer_flow(), settings)
-    encoded, _ = extract_facts(_expired_answer_flow(coding, pack), settings)
+    identity = extract_facts(_expired_answer_flow(), settings).facts
+    encoded = extract_facts(_expired_answer_flow(coding, pack), settings).facts
     assert identity["response.auth_error"] == "invalid_token"
     assert identity["response.error_description"] == "The access token expired"
     assert encoded == identity

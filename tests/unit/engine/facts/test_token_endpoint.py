@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from authdoctor.engine.analysis import analyze
+from authdoctor.engine.analysis import Analyzer
 from authdoctor.engine.facts import token_endpoint
 from authdoctor.engine.session_record import record
 from authdoctor.engine.sessions import SessionStore
@@ -151,15 +151,15 @@ def test_a_discovery_document_teaches_an_unusual_token_endpoint(ruleset, setting
             content=call,
             resp=response(401, headers=[("WWW-Authenticate", 'Basic realm="x"')]),
         )
-        return analyze(f, ruleset, settings, store=store).facts["request.kind"]
+        return Analyzer(ruleset, settings, store).analyze(f).facts["request.kind"]
 
     assert issue() == "api"
     discovery = flow(
         "https://login.example.com/.well-known/openid-configuration",
         resp=response(200, body={"token_endpoint": "https://login.example.com/connect/issue/"}),
     )
-    result = analyze(discovery, ruleset, settings, store=store)
-    record(store, discovery, result.facts, result.diagnosis)
+    result = Analyzer(ruleset, settings, store).analyze(discovery)
+    record(store, discovery, result.extracted, result.diagnosis)
     assert list(store.token_endpoints) == ["https://login.example.com/connect/issue"]
     assert issue() == "token_endpoint"
 
@@ -178,9 +178,9 @@ def test_encoded_token_calls_give_the_same_facts(coding: str, ruleset, settings)
     packed = plain.copy()
     packed.request.encode(coding)
     packed.response.encode(coding)
-    facts = analyze(plain, ruleset, settings).facts
+    facts = Analyzer(ruleset, settings).analyze(plain).facts
     assert facts["request.kind"] == "token_endpoint" and facts["oauth.expires_in"] == 60
-    assert analyze(packed, ruleset, settings).facts == facts
+    assert Analyzer(ruleset, settings).analyze(packed).facts == facts
     discovery = flow(
         "https://login.example.com/.well-known/openid-configuration",
         resp=response(200, body={"token_endpoint": "https://login.example.com/connect/issue"}),

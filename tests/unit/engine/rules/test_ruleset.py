@@ -869,7 +869,7 @@ def test_every_lazily_formatted_fact_is_marked_text_only() -> None:
         headers=[("Authorization", f"Bearer {token}")],
         resp=response(401),
     )
-    facts, _ = extract_facts(f, Settings())
+    facts = extract_facts(f, Settings()).facts
     deferred = {name for name, value in facts.items() if isinstance(value, Deferred)}
     assert deferred
     assert {name for name in deferred if not CATALOGUE[name].text_only} == set()
