@@ -7,6 +7,10 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
+from authdoctor.cli.analyze_output import FORMATS
+from authdoctor.cli.analyze_output import json_lines
+from authdoctor.cli.analyze_output import markdown
+from authdoctor.cli.analyze_output import table
 from authdoctor.cli.arguments import Commands
 from authdoctor.cli.arguments import add_command
 from authdoctor.cli.arguments import add_recordings
@@ -16,10 +20,6 @@ from authdoctor.engine import SessionStore
 from authdoctor.recordings import Judged
 from authdoctor.recordings import ReadReport
 from authdoctor.recordings import judge
-from authdoctor.report.flow_output import FORMATS
-from authdoctor.report.flow_output import json_lines
-from authdoctor.report.flow_output import markdown
-from authdoctor.report.flow_output import table
 
 ABOUT = """diagnose mitmproxy flow files and HAR recordings offline
 

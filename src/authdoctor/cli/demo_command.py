@@ -22,7 +22,7 @@ from authdoctor.cli.demo_scenarios import run_scenarios
 from authdoctor.cli.proxy_process import ProxyProcess
 from authdoctor.sandbox import Sandbox
 from authdoctor.sandbox.profile import write_sandbox_profile
-from authdoctor.util.paths import addon_script
+from authdoctor.util import addon_script
 
 START_TIMEOUT_S = 60
 

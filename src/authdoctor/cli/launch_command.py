@@ -11,7 +11,7 @@ import argparse
 from mitmproxy.tools import main as mitmproxy_main
 
 from authdoctor.cli.arguments import Commands
-from authdoctor.util.paths import addon_script
+from authdoctor.util import addon_script
 
 TOOLS = {"web": mitmproxy_main.mitmweb, "dump": mitmproxy_main.mitmdump}
 

@@ -16,7 +16,7 @@ from authdoctor.cli import report_command
 from authdoctor.cli import token_command
 from authdoctor.engine import lint
 from authdoctor.errors import AuthDoctorError
-from authdoctor.util.paths import default_rule_packs
+from authdoctor.util import default_rule_packs
 
 
 def _rules_lint(args: argparse.Namespace) -> int:

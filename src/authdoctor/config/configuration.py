@@ -10,9 +10,9 @@ from authdoctor.config.options import parse_options
 from authdoctor.engine import Ruleset
 from authdoctor.engine import Settings
 from authdoctor.engine import load_ruleset
-from authdoctor.keys.fetch import KeyFetcher
-from authdoctor.profiles.profile import load_profiles
-from authdoctor.profiles.profile import with_provider_profiles
+from authdoctor.keys import KeyFetcher
+from authdoctor.profiles import load_profiles
+from authdoctor.profiles import with_provider_profiles
 from authdoctor.util import caches
 
 

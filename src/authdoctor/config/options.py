@@ -12,9 +12,9 @@ from authdoctor.engine import DEFAULT_MAX_CLIENTS
 from authdoctor.engine import DEFAULT_MAX_TOKENS
 from authdoctor.engine import DEFAULT_REFRESH_WINDOW_S
 from authdoctor.errors import AuthDoctorError
-from authdoctor.keys.fetch import FetchLimits
-from authdoctor.util.caches import DEFAULT_ENTRIES as DEFAULT_CACHE_ENTRIES
-from authdoctor.util.paths import default_rule_packs
+from authdoctor.keys import FetchLimits
+from authdoctor.util import caches
+from authdoctor.util import default_rule_packs
 
 DEFAULT_FETCH_LIMITS = FetchLimits()
 
@@ -71,7 +71,7 @@ OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     (
         "authdoctor_cache_entries",
         str,
-        str(DEFAULT_CACHE_ENTRIES),
+        str(caches.DEFAULT_ENTRIES),
         "How many entries each cache keyed by traffic holds: decoded tokens, Authorization "
         "values, signature verdicts, hosts, issuers and paths (values over 16 KiB are never "
         "kept).",
@@ -122,7 +122,7 @@ class ParsedOptions:
     refresh_window_s: int
     session_tokens: int
     session_clients: int
-    cache_entries: int = DEFAULT_CACHE_ENTRIES
+    cache_entries: int = caches.DEFAULT_ENTRIES
     fetch_keys: bool = False
     fetch_limits: FetchLimits = DEFAULT_FETCH_LIMITS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mitmproxy import http
 
 from authdoctor.engine.diagnosis import Diagnosis
-from authdoctor.util.unicode_text import valid_unicode
+from authdoctor.util import valid_unicode
 
 METADATA_KEY = "authdoctor"
 MARKERS = {"error": ":no_entry:", "warning": ":warning:", "info": ":information_source:"}

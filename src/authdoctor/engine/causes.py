@@ -1,4 +1,4 @@
-"""The stable root-cause vocabulary of DESIGN.md: reports, JSON, rules and tests use these ids."""
+"""The stable root-cause ids (docs/architecture.md): reports, JSON, rules and tests use them."""
 
 ERROR_CAUSES: dict[str, str] = {
     "missing_authorization": "no credentials were sent at all",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authdoctor.engine.sessions import SessionStore
-from authdoctor.util.timefmt import human_duration
+from authdoctor.util import human_duration
 
 WINDOW_S = 600
 

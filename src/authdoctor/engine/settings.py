@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
-from authdoctor.keys.fetch import KeyFetcher
-from authdoctor.profiles.profile import Environment
-from authdoctor.profiles.profile import Profile
-from authdoctor.profiles.profile import profile_for
-from authdoctor.profiles.profile import profile_for_issuer
-from authdoctor.util.caches import remembered
+from authdoctor.keys import KeyFetcher
+from authdoctor.profiles import Environment
+from authdoctor.profiles import Profile
+from authdoctor.profiles import profile_for
+from authdoctor.profiles import profile_for_issuer
+from authdoctor.util import remembered
 
 DEFAULT_LEEWAY_S = 30
 DEFAULT_REFRESH_WINDOW_S = 300  # the runbook: refresh 5 minutes before expiration

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from authdoctor.errors import AuthDoctorError
 from authdoctor.errors import LoadError
-from authdoctor.util.caches import bounded_lru
+from authdoctor.util import bounded_lru
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 

@@ -21,9 +21,9 @@ from authdoctor.keys.fetch import url_problem
 from authdoctor.keys.signing_keys import KeySet
 from authdoctor.keys.signing_keys import hmac_key_set
 from authdoctor.keys.signing_keys import load_key_set
-from authdoctor.util.yamldoc import YamlDoc
-from authdoctor.util.yamldoc import YamlPath
-from authdoctor.util.yamldoc import format_path
+from authdoctor.util import YamlDoc
+from authdoctor.util import YamlPath
+from authdoctor.util import format_path
 
 KEY_FIELDS = ("keys", "hmac_secret_env", "hmac_secret_file", "jwks_uri", "discovery", "fetch_keys")
 

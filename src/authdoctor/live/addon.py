@@ -23,10 +23,10 @@ from mitmproxy import types
 from mitmproxy.addonmanager import Loader
 from mitmproxy.log import ALERT
 
-from authdoctor.config.configuration import load_configuration
-from authdoctor.config.options import OPTIONS
-from authdoctor.config.options import ParsedOptions
-from authdoctor.config.options import parse_options
+from authdoctor.config import OPTIONS
+from authdoctor.config import ParsedOptions
+from authdoctor.config import load_configuration
+from authdoctor.config import parse_options
 from authdoctor.engine import Analysis
 from authdoctor.engine import Analyzer
 from authdoctor.engine import RequestSide
@@ -36,7 +36,7 @@ from authdoctor.engine import Settings
 from authdoctor.engine import annotate
 from authdoctor.engine import session_summary
 from authdoctor.errors import AuthDoctorError
-from authdoctor.keys.fetch import KeyFetcher
+from authdoctor.keys import KeyFetcher
 from authdoctor.live.finding_log import FindingLog
 from authdoctor.live.hook_times import HookTimes
 from authdoctor.live.rejected_requests import RejectedRequestWatcher

@@ -16,9 +16,9 @@ from mitmproxy import http
 from authdoctor.engine import METADATA_KEY
 from authdoctor.engine import decode_token
 from authdoctor.engine import header_facts
-from authdoctor.util.timefmt import human_duration
-from authdoctor.util.timefmt import iso_utc
-from authdoctor.util.unicode_text import valid_unicode
+from authdoctor.util import human_duration
+from authdoctor.util import iso_utc
+from authdoctor.util import valid_unicode
 
 _TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time")
 

@@ -8,7 +8,7 @@ import logging
 from mitmproxy import http
 
 from authdoctor.engine import Diagnosis
-from authdoctor.util.caches import remember
+from authdoctor.util import remember
 
 logger = logging.getLogger("authdoctor")
 

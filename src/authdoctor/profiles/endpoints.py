@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from authdoctor.errors import AuthDoctorError
-from authdoctor.util.caches import remembered
+from authdoctor.util import remembered
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from authdoctor.errors import LoadError
-from authdoctor.keys.sources import KeySources
-from authdoctor.keys.sources import key_sources
+from authdoctor.keys import KeySources
+from authdoctor.keys import key_sources
 from authdoctor.profiles.endpoints import EndpointError
 from authdoctor.profiles.endpoints import EndpointTable
-from authdoctor.util.caches import remembered
-from authdoctor.util.paths import profiles_dir
-from authdoctor.util.schemacheck import check_schema
-from authdoctor.util.suggest import did_you_mean
-from authdoctor.util.yamldoc import YamlDoc
-from authdoctor.util.yamldoc import load_yaml
+from authdoctor.util import YamlDoc
+from authdoctor.util import check_schema
+from authdoctor.util import did_you_mean
+from authdoctor.util import load_yaml
+from authdoctor.util import profiles_dir
+from authdoctor.util import remembered
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from authdoctor.engine import Ruleset
 from authdoctor.engine import SessionStore
 from authdoctor.engine import Settings
 from authdoctor.errors import AuthDoctorError
-from authdoctor.util.unicode_text import valid_unicode
+from authdoctor.util import valid_unicode
 
 
 class RecordingError(AuthDoctorError):

@@ -37,9 +37,9 @@ from authdoctor.report.wording import seen_text
 from authdoctor.report.wording import short_time
 from authdoctor.report.wording import status_text
 from authdoctor.report.wording import summary
-from authdoctor.util.timefmt import human_duration
-from authdoctor.util.timefmt import iso_utc
-from authdoctor.util.unicode_text import valid_unicode
+from authdoctor.util import human_duration
+from authdoctor.util import iso_utc
+from authdoctor.util import valid_unicode
 
 _MD_SPECIAL = re.compile(r"([\\`*<>\[\]])")
 

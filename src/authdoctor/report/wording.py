@@ -12,8 +12,8 @@ from authdoctor.report.model import Bucket
 from authdoctor.report.model import CauseGroup
 from authdoctor.report.model import Event
 from authdoctor.report.model import Report
-from authdoctor.util.timefmt import human_duration
-from authdoctor.util.timefmt import iso_utc
+from authdoctor.util import human_duration
+from authdoctor.util import iso_utc
 
 TITLE = "authdoctor report"
 # The sections, in their order.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from authdoctor.util.caches import bounded_lru
+from authdoctor.util import bounded_lru
 
 
 def is_loopback(host: str) -> bool:

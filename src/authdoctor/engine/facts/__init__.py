@@ -31,7 +31,7 @@ from authdoctor.engine.facts.token import token_facts
 from authdoctor.engine.facts.token_kind import typ_facts
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.settings import Settings
-from authdoctor.profiles.profile import Profile
+from authdoctor.profiles import Profile
 
 type Facts = dict[str, Any]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from authdoctor.profiles.profile import Environment
-from authdoctor.profiles.profile import Profile
+from authdoctor.profiles import Environment
+from authdoctor.profiles import Profile
 
 
 def profile_facts(

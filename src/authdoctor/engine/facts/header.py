@@ -14,7 +14,7 @@ from typing import Any
 from mitmproxy import http
 from mitmproxy.coretypes.multidict import MultiDict
 
-from authdoctor.util.caches import bounded_lru
+from authdoctor.util import bounded_lru
 
 # Header names people use by mistake instead of Authorization (misspellings, custom names).
 ALT_HEADER_NAMES = frozenset(

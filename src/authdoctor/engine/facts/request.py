@@ -12,8 +12,8 @@ from authdoctor.engine.facts.header import TOKEN_QUERY_PARAMS
 from authdoctor.engine.facts.header import query_of
 from authdoctor.engine.facts.token_endpoint import FORM_TYPE
 from authdoctor.engine.facts.token_endpoint import MAX_OAUTH_BODY
-from authdoctor.util.deferred import Deferred
-from authdoctor.util.timefmt import iso_utc
+from authdoctor.util import Deferred
+from authdoctor.util import iso_utc
 from authdoctor.wire import bounded_body
 from authdoctor.wire import is_loopback
 

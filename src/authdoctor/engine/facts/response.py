@@ -10,11 +10,11 @@ from typing import Any
 from mitmproxy import http
 
 from authdoctor.engine.facts.api_key import mask_echoed_secrets
-from authdoctor.profiles.profile import Profile
-from authdoctor.util.caches import bounded_lru
-from authdoctor.util.deferred import Deferred
-from authdoctor.util.timefmt import clock_phrase
-from authdoctor.util.timefmt import iso_utc
+from authdoctor.profiles import Profile
+from authdoctor.util import Deferred
+from authdoctor.util import bounded_lru
+from authdoctor.util import clock_phrase
+from authdoctor.util import iso_utc
 from authdoctor.wire import MAX_ERROR_BODY
 from authdoctor.wire import Challenge
 from authdoctor.wire import ErrorBody

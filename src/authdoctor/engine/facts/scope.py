@@ -6,7 +6,7 @@ from typing import Any
 
 from mitmproxy import http
 
-from authdoctor.profiles.profile import Profile
+from authdoctor.profiles import Profile
 
 
 def scope_facts(

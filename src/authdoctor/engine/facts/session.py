@@ -13,9 +13,9 @@ from authdoctor.engine.sessions import HandedOut
 from authdoctor.engine.sessions import SessionStore
 from authdoctor.engine.sessions import TokenSeen
 from authdoctor.engine.settings import Settings
-from authdoctor.util.deferred import Deferred
-from authdoctor.util.timefmt import clock_phrase
-from authdoctor.util.timefmt import human_duration
+from authdoctor.util import Deferred
+from authdoctor.util import clock_phrase
+from authdoctor.util import human_duration
 
 
 def client_key(flow: http.HTTPFlow, facts: dict[str, Any], store: SessionStore | None) -> str:

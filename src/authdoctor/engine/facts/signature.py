@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from authdoctor.keys.fetch import KeyFetcher
-from authdoctor.keys.signing_keys import KeySet
-from authdoctor.keys.signing_keys import verify_signature
-from authdoctor.keys.sources import KeySources
+from authdoctor.keys import KeyFetcher
+from authdoctor.keys import KeySet
+from authdoctor.keys import KeySources
+from authdoctor.keys import verify_signature
 
 FETCHING_OFF = (
     "key fetching is off: set authdoctor_fetch_keys=true, or fetch_keys: true in the profile"

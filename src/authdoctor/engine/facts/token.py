@@ -22,10 +22,10 @@ import jwt
 from authdoctor.engine.facts.header import Credential
 from authdoctor.engine.facts.header import looks_like_jwt
 from authdoctor.engine.facts.token_kind import kind_facts
-from authdoctor.util.caches import bounded_lru
-from authdoctor.util.deferred import Deferred
-from authdoctor.util.timefmt import human_duration
-from authdoctor.util.timefmt import iso_utc
+from authdoctor.util import Deferred
+from authdoctor.util import bounded_lru
+from authdoctor.util import human_duration
+from authdoctor.util import iso_utc
 
 # Signature sizes in bytes that each algorithm family produces; shorter means truncated.
 _SIGNATURE_BYTES: dict[str, tuple[int, ...]] = {

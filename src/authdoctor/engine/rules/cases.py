@@ -15,9 +15,9 @@ from authdoctor.engine.rules.ruleset import Rule
 from authdoctor.engine.rules.ruleset import compile_rule
 from authdoctor.engine.rules.ruleset import rule_files
 from authdoctor.errors import LoadError
-from authdoctor.util.suggest import did_you_mean
-from authdoctor.util.yamldoc import YamlDoc
-from authdoctor.util.yamldoc import load_yaml
+from authdoctor.util import YamlDoc
+from authdoctor.util import did_you_mean
+from authdoctor.util import load_yaml
 
 KEY_ORDER = (
     "id", "title", "cause", "severity", "confidence", "applies_to", "when", "explain", "fix",

@@ -16,8 +16,8 @@ from authdoctor.engine.facts.catalogue import CATALOGUE
 from authdoctor.engine.facts.catalogue import PYTHON_TYPES
 from authdoctor.engine.facts.catalogue import FactType
 from authdoctor.errors import AuthDoctorError
-from authdoctor.util.suggest import did_you_mean
-from authdoctor.util.yamldoc import YamlPath
+from authdoctor.util import YamlPath
+from authdoctor.util import did_you_mean
 
 type Facts = Mapping[str, Any]
 type Predicate = Callable[[Facts], bool]

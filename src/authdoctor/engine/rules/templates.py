@@ -15,7 +15,7 @@ from typing import Any
 
 from authdoctor.engine.facts.catalogue import CATALOGUE
 from authdoctor.errors import AuthDoctorError
-from authdoctor.util.suggest import did_you_mean
+from authdoctor.util import did_you_mean
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 _FILTER = re.compile(r"^\s*(join|first)\s*(?:\(\s*(\"[^\"]*\"|'[^']*')\s*\))?\s*$")

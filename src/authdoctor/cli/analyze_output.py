@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from authdoctor.recordings import Judged
-from authdoctor.util.timefmt import iso_utc
-from authdoctor.util.unicode_text import valid_unicode
+from authdoctor.util import iso_utc
+from authdoctor.util import valid_unicode
 
 FORMATS = ("table", "json", "markdown")
 
 
 def flow_record(judged: Judged) -> dict[str, Any]:
-    """The JSON contract of DESIGN.md: one object per analysed flow."""
+    """The JSON contract (docs/architecture.md, "Contracts"): one object per analysed flow."""
     flow, analysis = judged.flow, judged.analysis
     diagnosis = analysis.diagnosis
     # Valid Unicode: a URL or a claim from the wire may hold lone surrogates, unprintable.
