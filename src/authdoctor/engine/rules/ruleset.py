@@ -25,11 +25,11 @@ from authdoctor.engine.rules.templates import Template
 from authdoctor.engine.rules.templates import TemplateError
 from authdoctor.engine.rules.templates import compile_template
 from authdoctor.errors import LoadError
-from authdoctor.util.schemacheck import check_schema
-from authdoctor.util.suggest import did_you_mean
-from authdoctor.util.yamldoc import YamlDoc
-from authdoctor.util.yamldoc import format_path
-from authdoctor.util.yamldoc import load_yaml
+from authdoctor.util import YamlDoc
+from authdoctor.util import check_schema
+from authdoctor.util import did_you_mean
+from authdoctor.util import format_path
+from authdoctor.util import load_yaml
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
@@ -47,21 +47,29 @@ class FixStep:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """One rule that matched one flow, with its text rendered from the flow's facts."""
+class Verdict:
+    """What a rule says of any flow it matches, whatever the flow's facts: the cause, how bad
+    and how sure. A Finding carries its rule's verdict (diagnosis may soften its severity)."""
 
-    rule: str
     cause: str
     severity: str
     confidence: str
     title: str
-    explain: str
-    fix: tuple[str, ...]
     references: tuple[str, ...]
     specificity: int
 
+
+@dataclass(frozen=True, slots=True)
+class Finding(Verdict):
+    """One rule that matched one flow, with its text rendered from the flow's facts."""
+
+    rule: str
+    explain: str
+    fix: tuple[str, ...]
+
     def as_dict(self) -> dict[str, Any]:
-        """The JSON-serialisable form stored in flow.metadata (DESIGN.md contract)."""
+        """The JSON-serialisable form stored in flow.metadata (docs/architecture.md,
+        "Contracts")."""
         return {
             "rule": self.rule,
             "cause": self.cause,
@@ -75,18 +83,12 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Verdict):
     id: str
-    title: str
-    cause: str
-    severity: str
-    confidence: str
     when: Predicate
     explain: Template
     fix: tuple[FixStep, ...]
-    references: tuple[str, ...]
     suppresses: frozenset[str]
-    specificity: int
     file: str
     applies_to: str = "api"
     gate: Gate | None = None
