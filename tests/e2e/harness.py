@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,3 +121,40 @@ def raw_request(proxy: Proxy, head: bytes) -> bytes:
             if b"\r\n\r\n" in b"".join(chunks):
                 break
         return b"".join(chunks)
+
+
+@contextmanager
+def demo_process(command: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    """`authdoctor demo` in a process group of its own: whatever it leaves running, even
+    after a failed assertion, is found by group_alive() and killed here."""
+    demo = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=cwd, process_group=0)
+    try:
+        yield demo
+    finally:
+        if group_alive(demo.pid):
+            os.killpg(demo.pid, signal.SIGKILL)
+        demo.wait()
+        assert demo.stdout is not None
+        demo.stdout.close()
+
+
+def group_alive(group: int) -> bool:
+    """Whether a process of the group is still there (the demo's proxy, say)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def read_until(demo: subprocess.Popen[str], text: str, timeout: float = 60.0) -> str:
+    """The demo's output up to the line that holds `text`, or up to its end or the timeout."""
+    output = ""
+    deadline = time.monotonic() + timeout
+    assert demo.stdout is not None
+    while text not in output and time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        if not line:
+            break
+        output += line
+    return output

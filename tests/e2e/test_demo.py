@@ -7,12 +7,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import demo_process
+from tests.e2e.harness import group_alive
+from tests.e2e.harness import read_until
+
 AUTHDOCTOR = str(Path(sys.executable).with_name("authdoctor"))
+INTERRUPTED_DEMO = Path(__file__).with_name("interrupted_demo.py")
 EXPECTED = {
     "healthy: list devices": "ok",
     "missing Authorization header": "error: missing_authorization",
@@ -65,18 +69,43 @@ def test_ctrl_c_stops_everything_it_started(web: bool, tmp_path: Path) -> None:
     command = [AUTHDOCTOR, "demo", "--port", "0"] + (
         ["--web-port", str(_free_port())] if web else ["--no-web"]
     )
-    demo = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-    output = ""
-    deadline = time.monotonic() + 60
-    assert demo.stdout is not None
-    while "Ctrl-C stops" not in output and time.monotonic() < deadline:
-        output += demo.stdout.readline()
-    assert "Ctrl-C stops" in output
+    output = _ctrl_c_when_serving(command, tmp_path)
     if web:
         assert re.search(r"open http://127\.0\.0\.1:\d+/\?token=[0-9a-f]+ and filter", output)
-    demo.send_signal(signal.SIGINT)
-    assert demo.wait(30) == 0
+
+
+def test_ctrl_c_stops_it_when_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A script's background job (bash without job control) starts with SIGINT ignored, and
+    so does every child of a test suite started that way: the demo keeps its word anyway."""
+    ignoring = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', AUTHDOCTOR, "demo", "--port", "0",
+                "--no-web"]  # fmt: skip
+    _ctrl_c_when_serving(ignoring, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["sandbox started", "proxy spawned", "proxy starting", "scenarios", "summary", "stopping"],
+)
+def test_ctrl_c_at_any_moment_of_start_up_stops_everything(moment: str, tmp_path: Path) -> None:
+    with demo_process([sys.executable, str(INTERRUPTED_DEMO), moment], tmp_path) as demo:
+        output = read_until(demo, "ctrl-c: ")
+        assert "ctrl-c: " in output, output
+        assert demo.wait(30) == 0
+        assert not group_alive(demo.pid)  # no proxy left behind
+        assert demo.stdout is not None
+        assert f"ctrl-c: {moment}" in output + demo.stdout.read()
+
+
+def _ctrl_c_when_serving(command: list[str], cwd: Path) -> str:
+    """Ctrl-C once the demo says that it stops so: it exits 0 and leaves nothing running."""
+    with demo_process(command, cwd) as demo:
+        output = read_until(demo, "Ctrl-C stops")
+        assert "Ctrl-C stops" in output
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(30) == 0
+        assert not group_alive(demo.pid)  # no proxy left behind
     assert all(_closed(p) for p in _ports(output))
+    return output
 
 
 def _free_port() -> int:

@@ -16,6 +16,7 @@ from mitmproxy import io
 from authdoctor.cli.arguments import Commands
 from authdoctor.cli.arguments import add_command
 from authdoctor.cli.command_error import CommandError
+from authdoctor.cli.ctrl_c import CtrlC
 from authdoctor.cli.demo_scenarios import SCENARIO_HEADER
 from authdoctor.cli.demo_scenarios import Client
 from authdoctor.cli.demo_scenarios import run_scenarios
@@ -75,22 +76,42 @@ def summarize(flows_file: Path) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Ctrl-C at any moment stops what was started and is no error (see ctrl_c.py)."""
+    ctrl_c = CtrlC()
+    with ctrl_c.installed():
+        try:
+            return _demo(args, ctrl_c)
+        except KeyboardInterrupt:  # from an interruptible wait; the exit stack stopped it all
+            return 0
+
+
+def _sandboxes(stack: contextlib.ExitStack, ctrl_c: CtrlC) -> tuple[Sandbox, Sandbox]:
+    """Production and staging, listening, each stopped by the stack."""
+    with ctrl_c.interruptible():  # generating their keys takes a moment; nothing listens yet
+        production, staging = Sandbox("production"), Sandbox("staging")
+    return stack.enter_context(production), stack.enter_context(staging)
+
+
+def _demo(args: argparse.Namespace, ctrl_c: CtrlC) -> int:
+    """Everything it starts is on the exit stack before the next interruptible wait."""
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="authdoctor-demo-") as folder,
         contextlib.ExitStack() as stack,
     ):
         work = Path(folder)
-        production = stack.enter_context(Sandbox("production"))
-        staging = stack.enter_context(Sandbox("staging"))
+        production, staging = _sandboxes(stack, ctrl_c)
         profile = write_sandbox_profile(work / "sandbox.yaml", production.port, staging.port)
         flows = work / "demo.mitm"
         proxy = ProxyProcess(_command(args, profile, flows, work / "confdir"))
         stack.callback(proxy.stop)
-        if not proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S):
+        with ctrl_c.interruptible():
+            ready = proxy.wait_ready(web=not args.no_web, timeout=START_TIMEOUT_S)
+        if not ready:
             raise CommandError("the proxy did not start:\n" + "".join(proxy.lines[-20:]))
-        run_scenarios(Client(proxy.port or 0, production, staging))
-        time.sleep(0.5)  # the last flow is written when its response hook has run
+        with ctrl_c.interruptible():
+            run_scenarios(Client(proxy.port or 0, production, staging))
+            time.sleep(0.5)  # the last flow is written when its response hook has run
         print("\n".join(summarize(flows)))
         print(
             f"\nready in {time.monotonic() - started:.1f} s; proxy at http://127.0.0.1:{proxy.port}"
@@ -100,9 +121,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sandbox API (production) at {production.url}, staging at {staging.url}")
         if args.exit:
             return 0
-        # Catch Ctrl-C before saying it works: a user quick on the keys is no error.
-        with contextlib.suppress(KeyboardInterrupt):
-            print("Ctrl-C stops the proxy and the sandboxes.", flush=True)
-            while proxy.process.poll() is None:
-                time.sleep(0.5)
+        print("Ctrl-C stops the proxy and the sandboxes.", flush=True)
+        with ctrl_c.interruptible():
+            proxy.wait_ended()
     return 0

@@ -25,7 +25,7 @@ class ProxyProcess:
         self.port: int | None = None
         self.web_url: str | None = None
         self.lines: list[str] = []
-        self.ready = threading.Event()
+        self.ended = threading.Event()  # its output ended: it exited
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self) -> None:
@@ -36,16 +36,26 @@ class ProxyProcess:
                 self.port = int(match.group(1))
             if match := re.search(r"Web server listening at (\S+)", line):
                 self.web_url = match.group(1)
-        self.ready.set()
+        self.ended.set()
 
     def wait_ready(self, web: bool, timeout: float) -> bool:
-        """Until the proxy (and with `web` the UI) listens; False if it died or took too long."""
+        """Until the proxy (and with `web` the UI) listens; False if it died or took too long.
+
+        Watches the output, never the Popen, so that a Ctrl-C may break the wait: raised
+        inside Popen.poll() it can leave Popen's waitpid lock taken, and stop() could then
+        neither see the proxy end nor reap it.
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
+        while not self.ended.wait(0.05) and time.monotonic() < deadline:
             if self.port is not None and (self.web_url is not None or not web):
                 return True
-            time.sleep(0.05)
         return False
+
+    def wait_ended(self) -> None:
+        """Until the proxy exits. Woken twice a second: a Ctrl-C that the kernel handed to
+        another thread runs its Python handler when the main thread next runs bytecode."""
+        while not self.ended.wait(0.5):
+            pass
 
     def stop(self) -> None:
         if self.process.poll() is None:
